@@ -1,0 +1,141 @@
+"""Base classes every app's API builds on: scoped viewsets and related fields, and one exception
+handler so that every error names its field in the user's language and nothing becomes a 500."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, permissions, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import NotPermitted, ServiceError
+from .scope import perm_name
+
+logger = logging.getLogger(__name__)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, NotPermitted):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, ServiceError):
+        return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+    elif isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    return drf_exception_handler(exc, context)
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key the requester must be able to see: an id outside the requester's scope is
+    reported exactly as a missing id ("对象不存在"), so the API leaks nothing."""
+
+    default_error_messages = {
+        "does_not_exist": _("对象“{pk_value}”不存在。"),
+        "incorrect_type": _("类型不正确，应为编号。"),
+    }
+
+    def __init__(self, *, action: str | None = None, **kwargs):
+        self.scope_action = action
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        request = self.context.get("request")
+        action = self.scope_action or perm_name(qs.model, "view")
+        user = getattr(request, "user", None)
+        return qs.restrict(user, action)
+
+
+class ScopedSlugRelatedField(serializers.SlugRelatedField):
+    default_error_messages = {"does_not_exist": _("对象“{value}”不存在。"), "invalid": _("值无效。")}
+
+    def __init__(self, *, action: str | None = None, **kwargs):
+        self.scope_action = action
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        request = self.context.get("request")
+        action = self.scope_action or perm_name(qs.model, "view")
+        return qs.restrict(getattr(request, "user", None), action)
+
+
+class ScopedModelViewSet(viewsets.ModelViewSet):
+    """CRUD on a scoped model.
+
+    * list/retrieve see `restrict(user, view_<model>)`;
+    * update/delete load the object through `restrict(user, change/delete_<model>)`, so an object
+      outside the scope is a 404 exactly like a missing one;
+    * writes go through the subclass's `perform_*`, which call services; after a create or update the
+      object is re-read through `restrict` inside the transaction and the write is rolled back on a
+      miss, so nobody can move an object out of their own reach.
+    """
+
+    permission_classes = [permissions.IsAuthenticated]
+    verb_for_action = {
+        "list": "view",
+        "retrieve": "view",
+        "create": "add",
+        "update": "change",
+        "partial_update": "change",
+        "destroy": "delete",
+    }
+
+    def scope_action(self, action: str | None = None) -> str:
+        verb = self.verb_for_action.get(action or self.action, "view")
+        return perm_name(self.queryset.model, verb)
+
+    def get_queryset(self):
+        return self.queryset.all().restrict(self.request.user, self.scope_action())
+
+    def assert_still_in_scope(self, instance, action: str | None = None):
+        model = type(instance)
+        if not model.objects.restrict(self.request.user, self.scope_action(action)).filter(pk=instance.pk).exists():
+            raise exceptions.NotFound()
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            instance = self.perform_create(serializer)
+            self.assert_still_in_scope(instance, "create")
+        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            instance = self.get_object()
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            instance = self.perform_update(serializer)
+            self.assert_still_in_scope(instance, "update")
+        return Response(self.get_serializer(instance).data)
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            instance = self.get_object()
+            self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def perform_create(self, serializer):  # pragma: no cover - subclasses call their service
+        raise NotImplementedError
+
+    def perform_update(self, serializer):  # pragma: no cover
+        raise NotImplementedError
+
+    def perform_destroy(self, instance):  # pragma: no cover
+        raise NotImplementedError
+
+
+class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        return self.queryset.all().restrict(self.request.user, perm_name(self.queryset.model, "view"))

@@ -1,0 +1,230 @@
+"""CivicGrid settings.
+
+Every deployment-specific value comes from an environment variable (documented in `.env.example`).
+The defaults run the platform on SQLite in WAL mode, offline, in Chinese.
+"""
+
+import os
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env(
+    CIVICGRID_DEBUG=(bool, False),
+    CIVICGRID_ALLOWED_HOSTS=(list, ["127.0.0.1", "localhost"]),
+    CIVICGRID_CSRF_TRUSTED_ORIGINS=(list, []),
+    CIVICGRID_TIME_ZONE=(str, "Asia/Shanghai"),
+    CIVICGRID_LANGUAGE_CODE=(str, "zh-hans"),
+    CIVICGRID_MAP_TILE_URL=(str, ""),
+    CIVICGRID_MAP_TILE_ATTRIBUTION=(str, ""),
+    CIVICGRID_GRID_SERIAL_WIDTH=(int, 3),
+    CIVICGRID_JURISDICTION_MARGIN_KM=(float, 50.0),
+    CIVICGRID_LOGIN_FAILURE_LIMIT=(int, 5),
+    CIVICGRID_LOGIN_COOLOFF_MINUTES=(int, 30),
+    CIVICGRID_SESSION_AGE_MINUTES=(int, 480),
+    CIVICGRID_SECURE_COOKIES=(bool, False),
+    CIVICGRID_LOG_LEVEL=(str, "INFO"),
+)
+env_file = BASE_DIR / ".env"
+if env_file.exists():
+    environ.Env.read_env(str(env_file))
+
+DEBUG = env("CIVICGRID_DEBUG")
+VAR_DIR = Path(env("CIVICGRID_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """CIVICGRID_SECRET_KEY, else a random key generated once into var/secret_key (mode 0600), so a
+    fresh install is secure without a manual step and sessions survive restarts."""
+    configured = env("CIVICGRID_SECRET_KEY", default="")
+    if configured:
+        return configured
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        import secrets
+
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+ALLOWED_HOSTS = env("CIVICGRID_ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env("CIVICGRID_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
+    "civicgrid.core",
+    "civicgrid.audit",
+    "civicgrid.areas",
+    "civicgrid.accounts",
+    "civicgrid.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "civicgrid.core.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "civicgrid.web.context_processors.platform",
+            ],
+        },
+    },
+]
+
+# --- database -------------------------------------------------------------------------------------
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'civicgrid.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two
+    # writers queue (busy timeout) instead of failing with "database is locked" mid-transaction.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- auth -----------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Lockout after repeated failures (django-axes): by username, so an attacker cannot lock a whole
+# office behind one NAT address; cool-off releases the lock automatically.
+AXES_FAILURE_LIMIT = env("CIVICGRID_LOGIN_FAILURE_LIMIT")
+AXES_COOLOFF_TIME = env("CIVICGRID_LOGIN_COOLOFF_MINUTES") / 60
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+SESSION_COOKIE_AGE = env("CIVICGRID_SESSION_AGE_MINUTES") * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env("CIVICGRID_SECURE_COOKIES")
+CSRF_COOKIE_SECURE = env("CIVICGRID_SECURE_COOKIES")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- i18n -----------------------------------------------------------------------------------------
+LANGUAGE_CODE = env("CIVICGRID_LANGUAGE_CODE")
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env("CIVICGRID_TIME_ZONE")
+USE_I18N = True
+USE_TZ = True
+
+# --- static assets: vendored from npm's node_modules at setup, never from a CDN -------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+]
+
+# --- API ------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "civicgrid.accounts.authentication.ApiTokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "civicgrid.core.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CivicGrid API",
+    "DESCRIPTION": "市域社会治理平台 REST API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc served from the drf-spectacular-sidecar wheel: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- CivicGrid ------------------------------------------------------------------------------------
+CIVICGRID = {
+    # Leaflet draws grids from GeoJSON with no basemap unless an intranet tile server is configured.
+    "MAP_TILE_URL": env("CIVICGRID_MAP_TILE_URL"),
+    "MAP_TILE_ATTRIBUTION": env("CIVICGRID_MAP_TILE_ATTRIBUTION"),
+    # Digits after the village code in a grid code (数字城管 practice: 3 → 15-digit grid codes).
+    "GRID_SERIAL_WIDTH": env("CIVICGRID_GRID_SERIAL_WIDTH"),
+    # A point further than this from every area is "far outside the jurisdiction" and refused.
+    "JURISDICTION_MARGIN_KM": env("CIVICGRID_JURISDICTION_MARGIN_KM"),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("CIVICGRID_LOG_LEVEL")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
