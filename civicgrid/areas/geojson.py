@@ -1,0 +1,67 @@
+"""Areas and grids as RFC 7946 GeoJSON Features, for the map, the API and exports.
+
+Properties carry only what identifies and links a place (id, code, name, level or kind, the code of
+the place above, the page URL). Grid workers' names and phones are deliberately absent: the public
+notice (公示) is shown on the grid page, not shipped in bulk in map data.
+Geometries are stored as WGS-84 GeoJSON dicts already, so they are passed through; a place without a
+boundary becomes a Feature with `"geometry": null`, which RFC 7946 §3.2 allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.urls import reverse
+
+from .codes import parent_code
+
+# A village code is always the first 12 digits of a grid code (GLOSSARY: village code + serial), so
+# the village's code is known without loading the village row — no extra query per grid.
+VILLAGE_CODE_DIGITS = 12
+
+
+def area_url(code: str) -> str:
+    return reverse("areas:detail", kwargs={"code": code})
+
+
+def grid_url(code: str) -> str:
+    return reverse("areas:grid", kwargs={"code": code})
+
+
+def area_feature(area) -> dict:
+    """One `Area` as a Feature; `parent` is the code of the level directly above (None at the top)."""
+    return {
+        "type": "Feature",
+        "id": area.code,
+        "geometry": area.boundary or None,
+        "properties": {
+            "id": area.pk,
+            "code": area.code,
+            "name": area.name,
+            "level": area.level,
+            "parent": parent_code(area.code) if area.parent_id else None,
+            "url": area_url(area.code),
+        },
+    }
+
+
+def grid_feature(grid) -> dict:
+    """One `Grid` as a Feature; `village` is the code of the village/community it belongs to."""
+    return {
+        "type": "Feature",
+        "id": grid.code,
+        "geometry": grid.boundary or None,
+        "properties": {
+            "id": grid.pk,
+            "code": grid.code,
+            "name": grid.name,
+            "kind": grid.kind,
+            "village": grid.code[:VILLAGE_CODE_DIGITS],
+            "url": grid_url(grid.code),
+        },
+    }
+
+
+def feature_collection(features: Iterable[dict]) -> dict:
+    """Wrap Features in a FeatureCollection (coordinates are WGS-84 lon/lat, RFC 7946 §4)."""
+    return {"type": "FeatureCollection", "features": list(features)}
