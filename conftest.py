@@ -12,6 +12,14 @@ SHARED_DATA = Path(os.environ.get("CIVICGRID_SHARED_DATA", Path(__file__).resolv
 CHROMIUM = Path(os.environ.get("CIVICGRID_CHROMIUM", "/usr/bin/chromium"))
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Argon2 is deliberately slow; tests hash dozens of passwords per world. One test
+    # (accounts/tests) checks that production settings hash with Argon2.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config, items):
     skip_browser = pytest.mark.skip(reason=f"browser test: {CHROMIUM} not installed (apt-get install chromium)")
     skip_data = pytest.mark.skip(reason=f"needs the shared data set at {SHARED_DATA}, which is absent")
