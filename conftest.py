@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(os.environ.get("CIVICGRID_SHARED_DATA", Path(__file__).resolve().parent.parent / "shared" / "data"))
+SHARED_DATA = Path(
+    os.environ.get("CIVICGRID_SHARED_DATA", Path(__file__).resolve().parent.parent / "shared" / "data")
+)
 CHROMIUM = Path(os.environ.get("CIVICGRID_CHROMIUM", "/usr/bin/chromium"))
 
 
@@ -21,7 +23,9 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    skip_browser = pytest.mark.skip(reason=f"browser test: {CHROMIUM} not installed (apt-get install chromium)")
+    skip_browser = pytest.mark.skip(
+        reason=f"browser test: {CHROMIUM} not installed (apt-get install chromium)"
+    )
     skip_data = pytest.mark.skip(reason=f"needs the shared data set at {SHARED_DATA}, which is absent")
     for item in items:
         if "browser" in item.keywords and not CHROMIUM.exists():

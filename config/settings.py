@@ -155,6 +155,9 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# axes.W006 asks for ip_address as well: on a government intranet whole offices share one NAT
+# address, so locking by address would let one mistyping clerk lock out the office.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 SESSION_COOKIE_AGE = env("CIVICGRID_SESSION_AGE_MINUTES") * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -31,14 +31,18 @@ PASSWORD = "Civic-Grid-2026!"
 def square(lon: float, lat: float, size: float) -> dict:
     return {
         "type": "Polygon",
-        "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]],
+        "coordinates": [
+            [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+        ],
     }
 
 
 def strip(lon: float, lat: float, width: float, height: float) -> dict:
     return {
         "type": "Polygon",
-        "coordinates": [[[lon, lat], [lon + width, lat], [lon + width, lat + height], [lon, lat + height], [lon, lat]]],
+        "coordinates": [
+            [[lon, lat], [lon + width, lat], [lon + width, lat + height], [lon, lat + height], [lon, lat]]
+        ],
     }
 
 
@@ -85,7 +89,12 @@ def build_world() -> World:
     for code, name, box in AREAS:
         parent = w.areas.get(parent_code(code)) if level_of(code) != AreaLevel.CITY else None
         w.areas[code] = Area.objects.create(
-            code=code, vintage=2024, level=level_of(code), name=name, parent=parent, path=area_path(code),
+            code=code,
+            vintage=2024,
+            level=level_of(code),
+            name=name,
+            parent=parent,
+            path=area_path(code),
             boundary=square(*box) if box else None,
         )
     GridLayer.objects.create(code="comprehensive", name="综治网格", is_master=True)
@@ -96,8 +105,11 @@ def build_world() -> World:
         for i in range(count):
             code = f"{village_code}{i + 1:03d}"
             w.grids[code] = Grid.objects.create(
-                code=code, name=f"{village.name}第{i + 1}网格", village=village,
-                path=grid_path(village.path, code), boundary=strip(lon + i * width, lat, width, 0.05),
+                code=code,
+                name=f"{village.name}第{i + 1}网格",
+                village=village,
+                path=grid_path(village.path, code),
+                boundary=strip(lon + i * width, lat, width, 0.05),
                 supervision_phone="0571-12345678",
             )
     units = {
@@ -111,7 +123,15 @@ def build_world() -> World:
 
     people = [
         # name, role, area code, grid code, unit, display name, phone
-        ("gridworker", "grid_worker", "338001001001", "338001001001001", "donghu_office", "王网格", "13800001111"),
+        (
+            "gridworker",
+            "grid_worker",
+            "338001001001",
+            "338001001001001",
+            "donghu_office",
+            "王网格",
+            "13800001111",
+        ),
         ("township", "township_officer", "338001001000", None, "donghu_office", "李综治", "13800002222"),
         ("county", "county_dispatcher", "338001000000", None, "centre", "赵调度", "13800003333"),
         ("city", "city_dispatcher", "338000000000", None, "centre", "钱调度", "13800004444"),
@@ -125,12 +145,20 @@ def build_world() -> World:
     ]
     for username, role, area_code, grid_code, unit, display, phone in people:
         user = User.objects.create_user(
-            username=username, password=PASSWORD, display_name=display, phone=phone,
-            id_card="33010119900101123X", unit=w.units[unit], area=w.areas[area_code],
+            username=username,
+            password=PASSWORD,
+            display_name=display,
+            phone=phone,
+            id_card="33010119900101123X",
+            unit=w.units[unit],
+            area=w.areas[area_code],
         )
         grid = w.grids[grid_code] if grid_code else None
         RoleAssignment.objects.create(
-            user=user, role=w.roles[role], area=w.areas[area_code], grid=grid,
+            user=user,
+            role=w.roles[role],
+            area=w.areas[area_code],
+            grid=grid,
             scope_path=grid.path if grid else w.areas[area_code].path,
         )
         if grid:
@@ -141,9 +169,19 @@ def build_world() -> World:
 
 
 NAMES = SimpleNamespace(
-    city="338000000000", county_a="338001000000", township_a1="338001001000", village_a1a="338001001001",
-    village_a1b="338001001002", township_a2="338001002000", village_a2a="338001002201",
-    county_b="338002000000", township_b1="338002101000", village_b1a="338002101201",
-    grid_a1a_1="338001001001001", grid_a1a_2="338001001001002", grid_a1b_1="338001001002001",
-    grid_a2a_1="338001002201001", grid_b1a_1="338002101201001",
+    city="338000000000",
+    county_a="338001000000",
+    township_a1="338001001000",
+    village_a1a="338001001001",
+    village_a1b="338001001002",
+    township_a2="338001002000",
+    village_a2a="338001002201",
+    county_b="338002000000",
+    township_b1="338002101000",
+    village_b1a="338002101201",
+    grid_a1a_1="338001001001001",
+    grid_a1a_2="338001001001002",
+    grid_a1b_1="338001001002001",
+    grid_a2a_1="338001002201001",
+    grid_b1a_1="338002101201001",
 )

@@ -50,10 +50,20 @@ class User(AbstractUser, ScopedModel):
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     id_card = models.CharField(_("身份证号"), max_length=18, blank=True)
     unit = models.ForeignKey(
-        Unit, verbose_name=_("所属单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+        Unit,
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
     )
     area = models.ForeignKey(
-        Area, verbose_name=_("管理区划"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        Area,
+        verbose_name=_("管理区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
 
     objects = UserManager()
@@ -73,9 +83,8 @@ class User(AbstractUser, ScopedModel):
         cache = self.__dict__.setdefault("_scope_cache", None)
         if cache is None:
             cache = {}
-            rows = (
-                RoleAssignment.objects.filter(user=self, role__is_active=True)
-                .values_list("scope_path", "role__permissions__content_type__app_label", "role__permissions__codename")
+            rows = RoleAssignment.objects.filter(user=self, role__is_active=True).values_list(
+                "scope_path", "role__permissions__content_type__app_label", "role__permissions__codename"
             )
             for path, app_label, codename in rows:
                 if codename:
@@ -113,11 +122,22 @@ class Role(TimeStampedModel):
 class RoleAssignment(ScopedModel, TimeStampedModel):
     """Grant `role` to `user` in the subtree of `area`, or only within `grid` when set."""
 
-    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="assignments")
-    role = models.ForeignKey(Role, verbose_name=_("角色"), on_delete=models.PROTECT, related_name="assignments")
-    area = models.ForeignKey(Area, verbose_name=_("区划"), on_delete=models.PROTECT, related_name="assignments")
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    role = models.ForeignKey(
+        Role, verbose_name=_("角色"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("区划"), on_delete=models.PROTECT, related_name="assignments"
+    )
     grid = models.ForeignKey(
-        Grid, verbose_name=_("网格"), null=True, blank=True, on_delete=models.PROTECT, related_name="assignments"
+        Grid,
+        verbose_name=_("网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignments",
     )
     scope_path = models.CharField(_("范围路径"), max_length=100, db_index=True, editable=False)
 
@@ -129,7 +149,8 @@ class RoleAssignment(ScopedModel, TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["user", "role", "area", "grid"], name="unique_role_assignment"),
             models.UniqueConstraint(
-                fields=["user", "role", "area"], condition=models.Q(grid__isnull=True),
+                fields=["user", "role", "area"],
+                condition=models.Q(grid__isnull=True),
                 name="unique_area_role_assignment",
             ),
         ]
@@ -142,7 +163,9 @@ class ApiToken(TimeStampedModel):
     """A revocable bearer token for a machine client. Only a digest of the secret is stored; the
     secret is shown once, at creation."""
 
-    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("名称"), max_length=100)
     prefix = models.CharField(_("前缀"), max_length=12, db_index=True)
     digest = models.CharField(max_length=128, unique=True)

@@ -18,7 +18,9 @@ _VIEW_ORG = ["accounts.view_unit", "accounts.view_role"]
 _VIEW_PEOPLE = ["accounts.view_user", "accounts.view_roleassignment"]
 _REVEAL = ["audit.reveal_personal_data"]
 _EDIT_PLACES = [
-    f"areas.{verb}_{model}" for model in ("area", "grid", "gridlayer", "layercell") for verb in ("add", "change", "delete")
+    f"areas.{verb}_{model}"
+    for model in ("area", "grid", "gridlayer", "layercell")
+    for verb in ("add", "change", "delete")
 ] + ["areas.import_area", "areas.export_area"]
 _EDIT_PEOPLE = [
     f"accounts.{verb}_{model}"
@@ -35,7 +37,14 @@ SYSTEM_ROLES: dict[str, dict] = {
     "township_officer": {
         "name": _("乡镇（街道）综治工作人员"),
         "description": _("管理本乡镇（街道）的网格与网格员，受理、分拨本级事项"),
-        "permissions": [*_VIEW_PLACES, *_VIEW_ORG, *_VIEW_PEOPLE, *_REVEAL, "areas.change_grid", "areas.export_area"],
+        "permissions": [
+            *_VIEW_PLACES,
+            *_VIEW_ORG,
+            *_VIEW_PEOPLE,
+            *_REVEAL,
+            "areas.change_grid",
+            "areas.export_area",
+        ],
     },
     "county_dispatcher": {
         "name": _("县（区）指挥中心调度员"),
@@ -66,8 +75,12 @@ SYSTEM_ROLES: dict[str, dict] = {
         "name": _("审计员"),
         "description": _("查看操作日志和个人信息访问记录，校验审计链"),
         "permissions": [
-            *_VIEW_PLACES, *_VIEW_ORG, *_VIEW_PEOPLE,
-            "audit.view_objectchange", "audit.view_accesslog", "audit.verify_audit",
+            *_VIEW_PLACES,
+            *_VIEW_ORG,
+            *_VIEW_PEOPLE,
+            "audit.view_objectchange",
+            "audit.view_accesslog",
+            "audit.verify_audit",
         ],
     },
     "administrator": {
@@ -102,7 +115,11 @@ def sync_system_roles() -> list[str]:
         for code, spec in SYSTEM_ROLES.items():
             role, _created = Role.objects.update_or_create(
                 code=code,
-                defaults={"name": str(spec["name"]), "description": str(spec["description"]), "is_system": True},
+                defaults={
+                    "name": str(spec["name"]),
+                    "description": str(spec["description"]),
+                    "is_system": True,
+                },
             )
             found, missing = resolve_permissions(spec["permissions"])
             all_missing |= missing

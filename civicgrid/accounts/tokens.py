@@ -7,7 +7,7 @@ import secrets
 
 from civicgrid.audit.hashing import default_algorithm
 
-TOKEN_PREFIX = "cg_"
+TOKEN_PREFIX = "cg_"  # noqa: S105 - a public marker, not a secret
 
 
 def token_digest(raw: str, alg: str | None = None) -> str:

@@ -9,6 +9,7 @@ the statistics edition's functional zones (开发区 …) and are accepted.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -45,7 +46,7 @@ def validate_structure(code: str) -> None:
         raise CodeError(_("省级代码“%(part)s”不在 11–82 之间：%(code)s") % {"part": province, "code": code})
     # Once a part is zero, every part below it must be zero too (no "holes").
     parts = [city, county, township, village]
-    for upper, lower in zip(parts, parts[1:], strict=False):
+    for upper, lower in pairwise(parts):
         if int(upper) == 0 and int(lower) != 0:
             raise CodeError(_("代码“%(code)s”的上级部分为零而下级部分不为零") % {"code": code})
     if int(township) > 599:
@@ -102,7 +103,8 @@ def validate_grid_code(grid_code: str, village_code: str) -> None:
         raise CodeError(_("网格编码必须是 %(n)d 位数字：“%(code)s”") % {"n": 12 + width, "code": grid_code})
     if not grid_code.startswith(village_code):
         raise CodeError(
-            _("网格编码“%(code)s”必须以所属村/社区代码“%(village)s”开头") % {"code": grid_code, "village": village_code}
+            _("网格编码“%(code)s”必须以所属村/社区代码“%(village)s”开头")
+            % {"code": grid_code, "village": village_code}
         )
     if int(grid_code[12:]) == 0:
         raise CodeError(_("网格编码“%(code)s”的序号不能为零") % {"code": grid_code})

@@ -24,7 +24,12 @@ class Area(ScopedModel, TimeStampedModel):
     name = models.CharField(_("名称"), max_length=100)
     urban_rural = models.CharField(_("城乡分类代码"), max_length=3, choices=UrbanRural.choices, blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级区划"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(_("路径"), max_length=64, unique=True)
     boundary = models.JSONField(_("边界"), null=True, blank=True, help_text=_("GeoJSON 几何（WGS-84）"))
@@ -55,6 +60,9 @@ class AreaCodeChange(models.Model):
         verbose_name = _("区划代码变更")
         verbose_name_plural = _("区划代码变更")
 
+    def __str__(self):
+        return f"{self.vintage}: {self.old_code} → {self.new_code}"
+
 
 class GridLayer(TimeStampedModel):
     """A grid layer. Exactly one layer is the master (综治网格, held by `Grid`); specialised layers
@@ -70,7 +78,9 @@ class GridLayer(TimeStampedModel):
         verbose_name_plural = _("网格图层")
         ordering = ["-is_master", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["is_master"], condition=models.Q(is_master=True), name="one_master_layer")
+            models.UniqueConstraint(
+                fields=["is_master"], condition=models.Q(is_master=True), name="one_master_layer"
+            )
         ]
 
     def __str__(self):
@@ -83,14 +93,22 @@ class Grid(ScopedModel, TimeStampedModel):
     code = models.CharField(_("网格编码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     village = models.ForeignKey(
-        Area, verbose_name=_("所属村/社区"), on_delete=models.PROTECT, related_name="grids",
+        Area,
+        verbose_name=_("所属村/社区"),
+        on_delete=models.PROTECT,
+        related_name="grids",
         limit_choices_to={"level": AreaLevel.VILLAGE},
     )
     path = models.CharField(_("路径"), max_length=100, unique=True)
     kind = models.CharField(_("类型"), max_length=10, choices=GridKind.choices, default=GridKind.BASE)
     parent_grid = models.ForeignKey(
-        "self", verbose_name=_("所在基础网格"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="dedicated_grids", help_text=_("专属网格所在的基础网格"),
+        "self",
+        verbose_name=_("所在基础网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dedicated_grids",
+        help_text=_("专属网格所在的基础网格"),
     )
     boundary = models.JSONField(_("边界"), null=True, blank=True, help_text=_("GeoJSON 几何（WGS-84）"))
     workers = models.ManyToManyField(
@@ -112,13 +130,19 @@ class Grid(ScopedModel, TimeStampedModel):
 class LayerCell(ScopedModel, TimeStampedModel):
     """A cell of a specialised layer (e.g. a 城管 responsibility block), mapped onto master grids."""
 
-    layer = models.ForeignKey(GridLayer, verbose_name=_("图层"), on_delete=models.PROTECT, related_name="cells")
+    layer = models.ForeignKey(
+        GridLayer, verbose_name=_("图层"), on_delete=models.PROTECT, related_name="cells"
+    )
     code = models.CharField(_("单元编码"), max_length=32)
     name = models.CharField(_("名称"), max_length=100)
-    area = models.ForeignKey(Area, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="layer_cells")
+    area = models.ForeignKey(
+        Area, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="layer_cells"
+    )
     path = models.CharField(_("路径"), max_length=64, db_index=True)
     boundary = models.JSONField(_("边界"), null=True, blank=True)
-    master_grids = models.ManyToManyField(Grid, verbose_name=_("对应主网格"), blank=True, related_name="layer_cells")
+    master_grids = models.ManyToManyField(
+        Grid, verbose_name=_("对应主网格"), blank=True, related_name="layer_cells"
+    )
 
     class Meta:
         verbose_name = _("专业网格单元")
@@ -136,3 +160,6 @@ class SpatialIndexVersion(models.Model):
 
     name = models.CharField(max_length=32, primary_key=True)
     version = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"

@@ -33,6 +33,9 @@ class ChainedRow(models.Model):
         abstract = True
         ordering = ["id"]
 
+    def __str__(self):
+        return f"#{self.pk} {self.object_type}:{self.object_id} by {self.actor_username or '-'}"
+
 
 class ObjectChange(ChainedRow):
     action = models.CharField(_("操作"), max_length=10, choices=ChangeAction.choices)
@@ -41,8 +44,16 @@ class ObjectChange(ChainedRow):
 
     CHAIN = "object_change"
     HASHED_FIELDS = (
-        "time", "actor_id", "actor_username", "request_id", "object_type", "object_id",
-        "object_repr", "action", "before", "after",
+        "time",
+        "actor_id",
+        "actor_username",
+        "request_id",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "action",
+        "before",
+        "after",
     )
 
     class Meta(ChainedRow.Meta):
@@ -60,8 +71,15 @@ class AccessLog(ChainedRow):
 
     CHAIN = "access_log"
     HASHED_FIELDS = (
-        "time", "actor_id", "actor_username", "request_id", "object_type", "object_id",
-        "object_repr", "fields", "purpose",
+        "time",
+        "actor_id",
+        "actor_username",
+        "request_id",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "fields",
+        "purpose",
     )
 
     class Meta(ChainedRow.Meta):
@@ -77,3 +95,6 @@ class ChainHead(models.Model):
     last_hash = models.CharField(max_length=128)
     last_id = models.BigIntegerField(default=0)
     count = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name}: {self.count} rows"

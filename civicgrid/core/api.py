@@ -97,7 +97,11 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
 
     def assert_still_in_scope(self, instance, action: str | None = None):
         model = type(instance)
-        if not model.objects.restrict(self.request.user, self.scope_action(action)).filter(pk=instance.pk).exists():
+        if (
+            not model.objects.restrict(self.request.user, self.scope_action(action))
+            .filter(pk=instance.pk)
+            .exists()
+        ):
             raise exceptions.NotFound()
 
     def create(self, request, *args, **kwargs):

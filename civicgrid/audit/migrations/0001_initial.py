@@ -4,72 +4,103 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AccessLog',
+            name="AccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('time', models.DateTimeField(db_index=True, verbose_name='时间')),
-                ('actor_id', models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name='操作人编号')),
-                ('actor_username', models.CharField(blank=True, max_length=150, verbose_name='操作人')),
-                ('request_id', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='请求编号')),
-                ('object_type', models.CharField(db_index=True, max_length=100, verbose_name='对象类型')),
-                ('object_id', models.CharField(db_index=True, max_length=64, verbose_name='对象编号')),
-                ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='对象')),
-                ('prev_hash', models.CharField(max_length=128)),
-                ('hash', models.CharField(max_length=128, unique=True)),
-                ('hash_alg', models.CharField(default='sm3', max_length=16)),
-                ('fields', models.JSONField(default=list, verbose_name='字段')),
-                ('purpose', models.CharField(blank=True, max_length=200, verbose_name='用途')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("time", models.DateTimeField(db_index=True, verbose_name="时间")),
+                (
+                    "actor_id",
+                    models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name="操作人编号"),
+                ),
+                ("actor_username", models.CharField(blank=True, max_length=150, verbose_name="操作人")),
+                (
+                    "request_id",
+                    models.CharField(blank=True, db_index=True, max_length=64, verbose_name="请求编号"),
+                ),
+                ("object_type", models.CharField(db_index=True, max_length=100, verbose_name="对象类型")),
+                ("object_id", models.CharField(db_index=True, max_length=64, verbose_name="对象编号")),
+                ("object_repr", models.CharField(blank=True, max_length=200, verbose_name="对象")),
+                ("prev_hash", models.CharField(max_length=128)),
+                ("hash", models.CharField(max_length=128, unique=True)),
+                ("hash_alg", models.CharField(default="sm3", max_length=16)),
+                ("fields", models.JSONField(default=list, verbose_name="字段")),
+                ("purpose", models.CharField(blank=True, max_length=200, verbose_name="用途")),
             ],
             options={
-                'verbose_name': '个人信息访问记录',
-                'verbose_name_plural': '个人信息访问记录',
-                'ordering': ['id'],
-                'permissions': [('reveal_personal_data', '可查看未脱敏的个人信息')],
-                'abstract': False,
+                "verbose_name": "个人信息访问记录",
+                "verbose_name_plural": "个人信息访问记录",
+                "ordering": ["id"],
+                "permissions": [("reveal_personal_data", "可查看未脱敏的个人信息")],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ChainHead',
+            name="ChainHead",
             fields=[
-                ('name', models.CharField(max_length=32, primary_key=True, serialize=False)),
-                ('last_hash', models.CharField(max_length=128)),
-                ('last_id', models.BigIntegerField(default=0)),
-                ('count', models.BigIntegerField(default=0)),
+                ("name", models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("last_hash", models.CharField(max_length=128)),
+                ("last_id", models.BigIntegerField(default=0)),
+                ("count", models.BigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='ObjectChange',
+            name="ObjectChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('time', models.DateTimeField(db_index=True, verbose_name='时间')),
-                ('actor_id', models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name='操作人编号')),
-                ('actor_username', models.CharField(blank=True, max_length=150, verbose_name='操作人')),
-                ('request_id', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='请求编号')),
-                ('object_type', models.CharField(db_index=True, max_length=100, verbose_name='对象类型')),
-                ('object_id', models.CharField(db_index=True, max_length=64, verbose_name='对象编号')),
-                ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='对象')),
-                ('prev_hash', models.CharField(max_length=128)),
-                ('hash', models.CharField(max_length=128, unique=True)),
-                ('hash_alg', models.CharField(default='sm3', max_length=16)),
-                ('action', models.CharField(choices=[('create', '新增'), ('update', '修改'), ('delete', '删除')], max_length=10, verbose_name='操作')),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='修改前')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='修改后')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("time", models.DateTimeField(db_index=True, verbose_name="时间")),
+                (
+                    "actor_id",
+                    models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name="操作人编号"),
+                ),
+                ("actor_username", models.CharField(blank=True, max_length=150, verbose_name="操作人")),
+                (
+                    "request_id",
+                    models.CharField(blank=True, db_index=True, max_length=64, verbose_name="请求编号"),
+                ),
+                ("object_type", models.CharField(db_index=True, max_length=100, verbose_name="对象类型")),
+                ("object_id", models.CharField(db_index=True, max_length=64, verbose_name="对象编号")),
+                ("object_repr", models.CharField(blank=True, max_length=200, verbose_name="对象")),
+                ("prev_hash", models.CharField(max_length=128)),
+                ("hash", models.CharField(max_length=128, unique=True)),
+                ("hash_alg", models.CharField(default="sm3", max_length=16)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("create", "新增"), ("update", "修改"), ("delete", "删除")],
+                        max_length=10,
+                        verbose_name="操作",
+                    ),
+                ),
+                ("before", models.JSONField(blank=True, null=True, verbose_name="修改前")),
+                ("after", models.JSONField(blank=True, null=True, verbose_name="修改后")),
             ],
             options={
-                'verbose_name': '变更记录',
-                'verbose_name_plural': '变更记录',
-                'ordering': ['id'],
-                'permissions': [('verify_audit', '可校验审计链')],
-                'abstract': False,
-                'indexes': [models.Index(fields=['object_type', 'object_id', 'id'], name='audit_objec_object__65a1af_idx')],
+                "verbose_name": "变更记录",
+                "verbose_name_plural": "变更记录",
+                "ordering": ["id"],
+                "permissions": [("verify_audit", "可校验审计链")],
+                "abstract": False,
+                "indexes": [
+                    models.Index(
+                        fields=["object_type", "object_id", "id"], name="audit_objec_object__65a1af_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -1,5 +1,7 @@
 """The audit hash chain: every edit, insertion or deletion of a row is detected by verify_audit."""
 
+from itertools import pairwise
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -22,9 +24,15 @@ def chain(world):
         before = snapshot(grid)
         grid.name = f"网格{i}"
         grid.save(update_fields=["name"])
-        rows.append(record_change(actor=actor, action="update", instance=grid, before=before, after=snapshot(grid)))
-    record_access(actor=world.user("township"), instance=world.user("gridworker"), fields=["phone"], purpose="联系")
-    record_access(actor=world.user("township"), instance=world.user("gridworker"), fields=["id_card", "phone"])
+        rows.append(
+            record_change(actor=actor, action="update", instance=grid, before=before, after=snapshot(grid))
+        )
+    record_access(
+        actor=world.user("township"), instance=world.user("gridworker"), fields=["phone"], purpose="联系"
+    )
+    record_access(
+        actor=world.user("township"), instance=world.user("gridworker"), fields=["id_card", "phone"]
+    )
     return rows
 
 
@@ -43,7 +51,7 @@ def test_clean_chain_verifies(chain):
 def test_rows_link_to_each_other_from_genesis(chain):
     rows = list(ObjectChange.objects.order_by("id"))
     assert rows[0].prev_hash == GENESIS
-    for prev, row in zip(rows, rows[1:], strict=False):
+    for prev, row in pairwise(rows):
         assert row.prev_hash == prev.hash
     head = ChainHead.objects.get(name="object_change")
     assert (head.last_hash, head.count, head.last_id) == (rows[-1].hash, 5, rows[-1].pk)
@@ -69,7 +77,9 @@ def test_noop_update_writes_nothing(world):
 
 def test_request_id_is_recorded(world):
     with bind_request_id("req-12345678"):
-        row = record_change(actor=None, action="create", instance=world.units["centre"], before=None, after={"x": 1})
+        row = record_change(
+            actor=None, action="create", instance=world.units["centre"], before=None, after={"x": 1}
+        )
     assert row.request_id == "req-12345678"
     assert row.actor_username == "system"
 
@@ -132,7 +142,9 @@ def test_audit_row_rolls_back_with_the_write(world):
     from django.db import transaction
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        record_change(actor=None, action="create", instance=world.units["centre"], before=None, after={"a": 1})
+        record_change(
+            actor=None, action="create", instance=world.units["centre"], before=None, after={"a": 1}
+        )
         raise RuntimeError("service failed after writing")
     assert ObjectChange.objects.count() == 0
     assert verify_chain(ObjectChange)[1] == []

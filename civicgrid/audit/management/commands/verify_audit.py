@@ -14,11 +14,17 @@ class Command(BaseCommand):
         for chain, (count, problems) in verify_all().items():
             if problems:
                 failed = True
-                self.stdout.write(self.style.ERROR(_("%(chain)s：%(count)d 行，发现 %(n)d 处问题")
-                                                   % {"chain": chain, "count": count, "n": len(problems)}))
+                self.stdout.write(
+                    self.style.ERROR(
+                        _("%(chain)s：%(count)d 行，发现 %(n)d 处问题")
+                        % {"chain": chain, "count": count, "n": len(problems)}
+                    )
+                )
                 for p in problems:
                     self.stdout.write(f"  [{p.kind}] row={p.row_id} {p.detail}")
             else:
-                self.stdout.write(self.style.SUCCESS(_("%(chain)s：%(count)d 行，完整") % {"chain": chain, "count": count}))
+                self.stdout.write(
+                    self.style.SUCCESS(_("%(chain)s：%(count)d 行，完整") % {"chain": chain, "count": count})
+                )
         if failed:
             raise CommandError(_("审计链校验失败"))
