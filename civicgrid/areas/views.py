@@ -15,7 +15,7 @@ from civicgrid.core.scope import get_scoped_or_404
 
 from .choices import AreaLevel
 from .codes import parent_code
-from .geojson import feature_collection, grid_feature
+from .geojson import area_feature, feature_collection, grid_feature
 from .models import Area, Grid
 
 VIEW_AREA = "areas.view_area"
@@ -97,11 +97,17 @@ def area_browser(request, code: str | None = None):
         grids = visible_grids(request.user).filter(path__startswith=selected.path)
         context["grid_count"] = grids.count()
         context["grids"] = list(grids.select_related("village").order_by("code")[:MAP_GRID_LIMIT])
+        # The grids come from the GeoJSON endpoint; the page carries only the area's outline.
+        context["map_features"] = {"outline": area_feature(selected), "grids": None}
     else:
         # A grid worker's grant covers grids, not areas: show the grids themselves.
         grids = visible_grids(request.user).select_related("village").order_by("code")
         context["grids"] = list(grids[:MAP_GRID_LIMIT])
         context["grid_count"] = len(context["grids"])
+        context["map_features"] = {
+            "outline": None,
+            "grids": feature_collection(grid_feature(g) for g in context["grids"]),
+        }
     return render(request, "areas/browser.html", context)
 
 
@@ -162,7 +168,7 @@ def grid_detail(request, code: str):
         "grid": grid,
         "chain": area_chain(grid.village.code),
         "workers": workers,
-        "feature": grid_feature(grid),
+        "map_features": {"outline": None, "grids": feature_collection([grid_feature(grid)])},
         "dedicated": list(visible_grids(request.user).filter(parent_grid=grid).order_by("code")),
     }
     return render(request, "areas/grid_detail.html", context)
