@@ -7,6 +7,7 @@ import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions, serializers, status, viewsets
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import NotPermitted, ServiceError
-from .scope import perm_name
+from .scope import ALL, perm_name, scope_paths
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,27 @@ def exception_handler(exc, context):
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        # Deleting something other rows still point at is bad input, not a server error.
+        return Response(
+            {"non_field_errors": [str(_("仍有其他记录引用此对象，不能删除；可改为停用。"))], "code": "protected"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     return drf_exception_handler(exc, context)
+
+
+class HoldsActionSomewhere(permissions.BasePermission):
+    """403 when the user holds the view's action nowhere at all (the answer does not depend on the
+    object, so it leaks nothing); where they hold it somewhere, `restrict` decides per object and
+    an object out of reach is a 404 like a missing one."""
+
+    message = _("您没有执行此操作的权限。")
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False
+        paths = scope_paths(request.user, view.scope_action())
+        return paths is ALL or bool(paths)
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
@@ -78,7 +99,7 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
       miss, so nobody can move an object out of their own reach.
     """
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, HoldsActionSomewhere]
     verb_for_action = {
         "list": "view",
         "retrieve": "view",
@@ -139,7 +160,12 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
 
 
 class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, HoldsActionSomewhere]
+    verb_for_action = {"list": "view", "retrieve": "view"}
+
+    def scope_action(self, action: str | None = None) -> str:
+        verb = self.verb_for_action.get(action or self.action, "view")
+        return perm_name(self.queryset.model, verb)
 
     def get_queryset(self):
-        return self.queryset.all().restrict(self.request.user, perm_name(self.queryset.model, "view"))
+        return self.queryset.all().restrict(self.request.user, self.scope_action())
