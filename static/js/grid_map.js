@@ -41,6 +41,8 @@
     var embedded = readScript(el.getAttribute("data-features-script"));
     var navigate = !el.hasAttribute("data-no-navigate");
     var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25, attributionControl: false });
+    // Exposed so browser tests can count the features Leaflet really holds.
+    window.__civicgridMap = map;
     var tileUrl = el.getAttribute("data-tile-url");
     if (tileUrl) {
       // Only an intranet tile server configured by the administrator; there is no default basemap.
