@@ -210,6 +210,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two models have a "kind" field with different choices: name their enums explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "civicgrid.accounts.choices.UnitKind",
+        "GridKindEnum": "civicgrid.areas.choices.GridKind",
+    },
 }
 
 # --- CivicGrid ------------------------------------------------------------------------------------

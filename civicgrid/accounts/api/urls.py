@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from . import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
 from .views import ApiTokenViewSet, RoleAssignmentViewSet, RoleViewSet, UnitViewSet, UserViewSet
 
 router = SimpleRouter(trailing_slash=True)
