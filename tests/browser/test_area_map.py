@@ -91,6 +91,7 @@ def test_outsider_gets_404_and_sees_nothing(page, screenshot):
     response = page.goto(f"/areas/{NAMES.township_a1}/")
     assert response.status == 404
     body = page.inner_text("body")
+    assert page.inner_text("h1") == "页面不存在"
     assert "东湖" not in body
     assert page.locator("#grid-map").count() == 0
     geo = page.goto(f"/areas/{NAMES.township_a1}/grids.geojson")

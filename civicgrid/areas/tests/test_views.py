@@ -184,3 +184,11 @@ def test_grid_page_scope(client_for):
 
 def test_geojson_rejects_post(client_for):
     assert client_for("township").post(f"/areas/{NAMES.township_a1}/grids.geojson").status_code == 405
+
+
+def test_not_found_page_is_chinese_and_silent(client_for):
+    response = client_for("outsider").get(f"/areas/{NAMES.township_a1}/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "页面不存在" in html
+    assert "东湖" not in html
