@@ -55,6 +55,10 @@ class AreaRecord:
     path: str
     parent_id: int | None = None
 
+    @property
+    def pk(self) -> int:  # reads like a model instance in views and serializers
+        return self.id
+
 
 @dataclass(frozen=True, slots=True)
 class GridRecord:
@@ -67,6 +71,10 @@ class GridRecord:
     village_id: int
     path: str
 
+    @property
+    def pk(self) -> int:
+        return self.id
+
 
 @dataclass(frozen=True, slots=True)
 class CellRecord:
@@ -76,7 +84,12 @@ class CellRecord:
     code: str
     name: str
     layer_code: str
+    path: str = ""
     area_id: int | None = None
+
+    @property
+    def pk(self) -> int:
+        return self.id
 
 
 def _to_shape(geometry):
@@ -281,10 +294,12 @@ def build_from_database(version: int | None = None) -> SpatialIndex:
         .iterator(chunk_size=2000)
     )
     cells = (
-        (CellRecord(pk, code, name, layer_code, area_id), boundary)
-        for pk, code, name, layer_code, area_id, boundary in LayerCell.objects.filter(layer__is_master=False)
+        (CellRecord(pk, code, name, layer_code, path, area_id), boundary)
+        for pk, code, name, layer_code, path, area_id, boundary in LayerCell.objects.filter(
+            layer__is_master=False
+        )
         .exclude(boundary=None)
-        .values_list("id", "code", "name", "layer__code", "area_id", "boundary")
+        .values_list("id", "code", "name", "layer__code", "path", "area_id", "boundary")
         .iterator(chunk_size=2000)
     )
     started = time.perf_counter()
