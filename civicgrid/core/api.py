@@ -24,7 +24,12 @@ def exception_handler(exc, context):
     if isinstance(exc, NotPermitted):
         exc = exceptions.NotFound()
     elif isinstance(exc, ServiceError):
-        return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+        body = exc.as_dict()
+        if exc.field == "code":
+            # A field called "code" (area, grid, unit codes) would be overwritten by the error code:
+            # keep the field's message and move the error code aside.
+            body = {"code": [str(exc.message)], "error_code": exc.code}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
@@ -33,7 +38,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, ProtectedError | RestrictedError):
         # Deleting something other rows still point at is bad input, not a server error.
         return Response(
-            {"non_field_errors": [str(_("仍有其他记录引用此对象，不能删除；可改为停用。"))], "code": "protected"},
+            {
+                "non_field_errors": [str(_("仍有其他记录引用此对象，不能删除；可改为停用。"))],
+                "code": "protected",
+            },
             status=status.HTTP_400_BAD_REQUEST,
         )
     return drf_exception_handler(exc, context)

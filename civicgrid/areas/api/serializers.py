@@ -161,7 +161,7 @@ class LocatedPlaceSerializer(serializers.Serializer):
 
 class LocateResponseSerializer(serializers.Serializer):
     status = serializers.CharField(
-        help_text=_("定位结果：located（落入网格）、area（仅落入区划）、unlocated（未定位）")
+        help_text=_("定位结果：grid（落入网格）、area（仅落入区划）、unlocated（未定位）")
     )
     lon = serializers.FloatField(help_text=_("WGS-84 经度"))
     lat = serializers.FloatField(help_text=_("WGS-84 纬度"))
@@ -169,6 +169,7 @@ class LocateResponseSerializer(serializers.Serializer):
     grid = serializers.SerializerMethodField()
     areas = LocatedPlaceSerializer(many=True, help_text=_("您可查看的区划链，自上而下"))
     cells = serializers.SerializerMethodField()
+    reason = serializers.CharField(help_text=_("未定位的原因"))
 
     @extend_schema_field(LocatedPlaceSerializer(allow_null=True))
     def get_grid(self, obj):

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from civicgrid.core.api import HoldsActionSomewhere, ScopedModelViewSet, ScopedReadOnlyViewSet
 from civicgrid.core.errors import ServiceError
-from civicgrid.core.scope import ALL, path_in_scope, scope_paths
+from civicgrid.core.scope import path_in_scope
 
 from ..choices import Crs
 from ..codes import CodeError, area_path
@@ -272,26 +272,26 @@ class LocateView(APIView):
 
     @staticmethod
     def describe(user, result, values) -> dict:
-        grid = getattr(result, "grid", None)
-        chain = getattr(result, "areas", None)
-        if chain is None:
-            chain = getattr(result, "area_chain", ()) or ()
-        cells = getattr(result, "cells", ()) or ()
-        if isinstance(cells, dict):
-            cells = list(cells.values())
-        lon = getattr(result, "lon", values["lon"])
-        lat = getattr(result, "lat", values["lat"])
-        cell_paths = scope_paths(user, "areas.view_layercell")
+        grid = result.grid
+        cells = list(result.cells.values())
+        visible_cells = (
+            set(
+                LayerCell.objects.restrict(user, "areas.view_layercell")
+                .filter(pk__in=[c.id for c in cells])
+                .values_list("pk", flat=True)
+            )
+            if cells
+            else set()
+        )
         return {
-            "status": str(getattr(result, "status", "")),
-            "lon": lon,
-            "lat": lat,
+            "status": result.status,
+            "lon": result.lon,
+            "lat": result.lat,
             "in_grid": grid is not None,
             "grid": _place(grid) if _visible(user, "areas.view_grid", grid) else None,
-            "areas": [_place(a, with_level=True) for a in chain if _visible(user, "areas.view_area", a)],
-            "cells": [
-                _place(c)
-                for c in cells
-                if cell_paths is ALL or any((c.path or "").startswith(p) for p in cell_paths)
+            "areas": [
+                _place(a, with_level=True) for a in result.areas if _visible(user, "areas.view_area", a)
             ],
+            "cells": [_place(c) for c in cells if c.id in visible_cells],
+            "reason": str(result.reason),
         }
