@@ -44,9 +44,13 @@ def validate_structure(code: str) -> None:
     province, city, county, township, village = code[:2], code[2:4], code[4:6], code[6:9], code[9:]
     if not ("11" <= province <= "82"):
         raise CodeError(_("省级代码“%(part)s”不在 11–82 之间：%(code)s") % {"part": province, "code": code})
-    # Once a part is zero, every part below it must be zero too (no "holes").
+    # Once a part is zero, every part below it must be zero too (no "holes"), with one exception:
+    # prefecture-level cities without counties (东莞 4419, 中山 4420, 儋州 4604) number their towns
+    # directly under the city, so a county part of 00 may follow a non-zero city part.
     parts = [city, county, township, village]
-    for upper, lower in pairwise(parts):
+    for index, (upper, lower) in enumerate(pairwise(parts)):
+        if index == 1 and int(city) != 0:
+            continue
         if int(upper) == 0 and int(lower) != 0:
             raise CodeError(_("代码“%(code)s”的上级部分为零而下级部分不为零") % {"code": code})
     if int(township) > 599:

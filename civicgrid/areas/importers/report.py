@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from civicgrid.audit.models import ChangeAction
@@ -144,3 +145,22 @@ class BatchAudit:
         }
         action = ChangeAction.CREATE if created else ChangeAction.UPDATE
         record_change(actor=self.actor, action=action, instance=label, before=None, after=after)
+
+
+def print_report(command, report, options) -> None:
+    """What the import commands print: every rejected row, the counts, the optional CSV report, and a
+    non-zero exit when rejected rows kept the file from being written."""
+    for line in report.error_lines():
+        command.stderr.write(line)
+    if options.get("report"):
+        report.write_csv(options["report"])
+        command.stdout.write(_("错误报告已写入 %(path)s") % {"path": options["report"]})
+    command.stdout.write(report.summary())
+    if options.get("dry_run"):
+        command.stdout.write(_("仅校验，未写入任何数据"))
+        return
+    if report.errors and not report.committed:
+        raise CommandError(
+            _("有 %(n)d 行被拒绝，未写入任何数据；改正后重新导入，或使用 --skip-bad-rows 只导入正确的行")
+            % {"n": report.rejected}
+        )

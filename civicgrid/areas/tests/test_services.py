@@ -80,7 +80,7 @@ def test_city_may_stand_at_the_top_and_is_adopted_by_its_province(world):
         ("3380010010", E.INVALID_CODE),  # 10 digits
         ("99800100100X", E.INVALID_CODE),
         ("990000000000", E.INVALID_CODE),  # province outside 11–82
-        ("338000001000", E.INVALID_CODE),  # hole: county zero, township not
+        ("330001000000", E.INVALID_CODE),  # hole: city zero, county not
         ("338001001700", E.INVALID_CODE),  # village part over 599
         ("338009001000", E.UNKNOWN_PARENT),
         ("338001001001", E.DUPLICATE_CODE),
