@@ -52,6 +52,18 @@ DEDICATED_HOSTS = ("111", "112", "121", "210")  # where schools, hospitals and m
 CELL_DEGREES = (0.004, 0.0035)  # one lattice cell ≈ 385 m × 390 m at 30°N
 CENTRE = (120.1, 30.2)  # eastern China; the city itself is fictional
 JITTER = 0.22  # of a cell; below 0.25 every lattice quad stays convex
+# The demo logins, one per built-in role (civicgrid.accounts.roles.SYSTEM_ROLES): username → role.
+DEMO_LOGINS = {
+    "gridworker": "grid_worker",
+    "township": "township_officer",
+    "county": "county_dispatcher",
+    "city": "city_dispatcher",
+    "handler": "department_handler",
+    "mediator": "mediator",
+    "leader": "leader",
+    "auditor": "auditor",
+    "admin": "administrator",
+}
 DIGITS = 7  # ≈ 1 cm; rounding happens once per lattice point, so neighbours still share coordinates
 
 
@@ -561,17 +573,18 @@ def _units_and_people(rng, city, counties, townships, first_grid: GridSpec):
     district, township = counties[0][0], townships[0][0]
     centre, district_centre = "city-command-centre", f"c{district[:6]}-command-centre"
     office = f"t{township[:9]}-office"
-    plan = [
-        ("gridworker", "grid_worker", first_grid.village_code, first_grid.code, office),
-        ("township", "township_officer", township, None, office),
-        ("county", "county_dispatcher", district, None, district_centre),
-        ("city", "city_dispatcher", city, None, centre),
-        ("handler", "department_handler", district, None, f"c{district[:6]}-chengguan"),
-        ("mediator", "mediator", township, None, office),
-        ("leader", "leader", city, None, centre),
-        ("auditor", "auditor", city, None, centre),
-        ("admin", "administrator", city, None, centre),
-    ]
+    where = {  # username → (area, grid, unit)
+        "gridworker": (first_grid.village_code, first_grid.code, office),
+        "township": (township, None, office),
+        "county": (district, None, district_centre),
+        "city": (city, None, centre),
+        "handler": (district, None, f"c{district[:6]}-chengguan"),
+        "mediator": (township, None, office),
+        "leader": (city, None, centre),
+        "auditor": (city, None, centre),
+        "admin": (city, None, centre),
+    }
+    plan = [(username, role, *where[username]) for username, role in DEMO_LOGINS.items()]
     people = []
     for number, (username, role, area_code, grid, unit) in enumerate(plan, start=1):
         if grid is not None:  # the grid worker is the one the grid's public notice names

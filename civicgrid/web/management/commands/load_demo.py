@@ -1,0 +1,84 @@
+"""`manage.py load_demo`: the demo city 临江市 and one login per built-in role (`make demo`).
+
+Idempotent: when the demo city is already there it only prints the logins again (one query), so a
+second `make demo` starts in seconds. Everything else is written in one transaction: a failure
+leaves the database as it was. No superuser is created; the `admin` login holds the administrator
+role over the whole city instead (三员分立: it cannot read audit logs or unmasked personal data).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from civicgrid.areas.codes import grid_serial_width
+from civicgrid.areas.demo import DEFAULT_GRIDS, DEFAULT_SEED, DEMO_CITY_CODE, generate_city, load_city
+from civicgrid.areas.models import Area
+from civicgrid.core.errors import ServiceError
+from civicgrid.web.management import demo_accounts
+
+# A published demo password, not a secret: it passes the validators; change it after first login.
+DEMO_PASSWORD = "Linjiang-Demo-2026"  # noqa: S105
+
+
+class Command(BaseCommand):
+    help = _("加载演示城市“临江市”及每个内置角色的演示账号；已加载时只重新打印登录信息。")
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help=_("随机种子（同一种子生成同一城市）")
+        )
+        parser.add_argument("--grids", type=int, default=DEFAULT_GRIDS, help=_("网格总数（含专属网格）"))
+        parser.add_argument("--password", default=DEMO_PASSWORD, help=_("全部演示账号的初始密码"))
+
+    def handle(self, *args, seed, grids, password, **options):
+        city_name = Area.objects.filter(code=DEMO_CITY_CODE).values_list("name", flat=True).first()
+        if city_name is not None:
+            self.stdout.write(_("演示城市“%(name)s”已存在，未做任何修改。") % {"name": city_name})
+            self._print_logins(password)
+            return
+        if Area.objects.exclude(level="province").exists():
+            raise CommandError(_("数据库中已有其他区划数据；演示城市只加载到空库中，以免混入正式数据。"))
+
+        started = time.perf_counter()
+        try:
+            city = generate_city(seed=seed, grids=grids, serial_width=grid_serial_width())
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        try:
+            demo_accounts.check_password(city, password)
+            with transaction.atomic():
+                summary = load_city(city, actor=None)
+                units = demo_accounts.create_units(city)
+                demo_accounts.create_people(city, password, units)
+        except ServiceError as exc:
+            raise CommandError(str(exc.message)) from exc
+
+        counts = city.counts()
+        self.stdout.write(
+            _(
+                "已加载演示城市“%(name)s”：%(counties)d 个县（区）、%(townships)d 个乡镇（街道）、"
+                "%(villages)d 个村（社区）、%(grids)d 个网格（其中专属网格 %(dedicated)d 个）、"
+                "%(units)d 个单位，用时 %(seconds).1f 秒。"
+            )
+            % {
+                "name": city.areas[0].name,
+                "counties": summary["areas"]["county"],
+                "townships": summary["areas"]["township"],
+                "villages": summary["areas"]["village"],
+                "grids": counts["grids"],
+                "dedicated": counts["dedicated_grids"],
+                "units": counts["units"],
+                "seconds": time.perf_counter() - started,
+            }
+        )
+        self._print_logins(password)
+
+    def _print_logins(self, password: str) -> None:
+        logins = demo_accounts.demo_logins()
+        self.stdout.write(_("演示账号（每个内置角色一个；初始密码相同，如已修改以修改后的为准）："))
+        self.stdout.write(demo_accounts.login_table(logins, password))
+        self.stdout.write(_("登录地址：http://127.0.0.1:8000/"))
