@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from civicgrid.areas.codes import grid_serial_width
 from civicgrid.areas.demo import DEFAULT_GRIDS, DEFAULT_SEED, DEMO_CITY_CODE, generate_city, load_city
 from civicgrid.areas.models import Area
+from civicgrid.audit.models import ObjectChange
 from civicgrid.core.errors import ServiceError
 from civicgrid.web.management import demo_accounts
 
@@ -35,9 +36,19 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=DEMO_PASSWORD, help=_("全部演示账号的初始密码"))
 
     def handle(self, *args, seed, grids, password, **options):
-        city_name = Area.objects.filter(code=DEMO_CITY_CODE).values_list("name", flat=True).first()
-        if city_name is not None:
-            self.stdout.write(_("演示城市“%(name)s”已存在，未做任何修改。") % {"name": city_name})
+        existing = Area.objects.filter(code=DEMO_CITY_CODE).values_list("pk", "name").first()
+        if existing is not None:
+            # The demo city is recognised by the audit row its bulk load wrote, not by its code alone:
+            # a real or test city may use the same fictional code.
+            loaded_by_demo = ObjectChange.objects.filter(
+                object_type="areas.area", object_id=str(existing[0]), after__demo_city=True
+            ).exists()
+            if not loaded_by_demo:
+                raise CommandError(
+                    _("区划 %(code)s 已存在，但不是由演示数据加载的；未做任何修改。")
+                    % {"code": DEMO_CITY_CODE}
+                )
+            self.stdout.write(_("演示城市“%(name)s”已存在，未做任何修改。") % {"name": existing[1]})
             self._print_logins(password)
             return
         if Area.objects.exclude(level="province").exists():
