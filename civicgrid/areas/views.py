@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET
 
 from civicgrid.core.scope import get_scoped_or_404
 
-from .choices import AreaLevel
+from .choices import AreaLevel, GridKind
 from .codes import parent_code
-from .geojson import area_feature, feature_collection, grid_feature
+from .geojson import area_feature, feature_collection, grid_feature, grid_features, grid_url_template
 from .models import Area, Grid
 
 VIEW_AREA = "areas.view_area"
@@ -32,6 +32,22 @@ def visible_areas(user):
 
 def visible_grids(user):
     return Grid.objects.restrict(user, VIEW_GRID).filter(is_active=True)
+
+
+def grid_rows(grids) -> list[dict]:
+    """The grid list under the map, read as plain rows: it may hold thousands of grids."""
+    template = grid_url_template()
+    labels = dict(GridKind.choices)
+    return [
+        {
+            "code": code,
+            "name": name,
+            "kind": labels.get(kind, kind),
+            "village": village,
+            "url": template.replace("__code__", code),
+        }
+        for code, name, kind, village in grids.values_list("code", "name", "kind", "village__name")
+    ]
 
 
 def tree_roots(user) -> list[Area]:
@@ -94,20 +110,18 @@ def area_browser(request, code: str | None = None):
         "map_grid_limit": MAP_GRID_LIMIT,
     }
     if selected is not None:
-        grids = visible_grids(request.user).filter(path__startswith=selected.path)
+        grids = visible_grids(request.user).filter(path__startswith=selected.path).order_by("code")
         context["grid_count"] = grids.count()
-        context["grids"] = list(grids.select_related("village").order_by("code")[:MAP_GRID_LIMIT])
+        context["grids"] = grid_rows(grids[:MAP_GRID_LIMIT])
         # The grids come from the GeoJSON endpoint; the page carries only the area's outline.
         context["map_features"] = {"outline": area_feature(selected), "grids": None}
     else:
         # A grid worker's grant covers grids, not areas: show the grids themselves.
-        grids = visible_grids(request.user).select_related("village").order_by("code")
-        context["grids"] = list(grids[:MAP_GRID_LIMIT])
+        grids = visible_grids(request.user).order_by("code")[:MAP_GRID_LIMIT]
+        context["grids"] = grid_rows(grids)
         context["grid_count"] = len(context["grids"])
-        context["map_features"] = {
-            "outline": None,
-            "grids": feature_collection(grid_feature(g) for g in context["grids"]),
-        }
+        rows = grids.values_list("pk", "code", "name", "kind", "boundary", named=True)
+        context["map_features"] = {"outline": None, "grids": feature_collection(grid_features(rows))}
     return render(request, "areas/browser.html", context)
 
 
@@ -130,9 +144,10 @@ def area_grids_geojson(request, code: str):
     or outside the user's scope). `truncated` and `total` are foreign members (RFC 7946 §6.1)."""
     area = get_scoped_or_404(Area, request.user, VIEW_AREA, code=code)
     grids = visible_grids(request.user).filter(path__startswith=area.path).order_by("code")
-    grids = grids.only("id", "code", "name", "kind", "boundary")
     total = grids.count()
-    collection = feature_collection(grid_feature(g) for g in grids[:MAP_GRID_LIMIT])
+    # Named rows instead of model instances: a township's map is hundreds of grids per request.
+    rows = grids.values_list("pk", "code", "name", "kind", "boundary", named=True)[:MAP_GRID_LIMIT]
+    collection = feature_collection(grid_features(rows))
     collection["total"] = total
     collection["truncated"] = total > MAP_GRID_LIMIT
     response = JsonResponse(collection, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})

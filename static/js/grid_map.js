@@ -88,7 +88,8 @@
 
     var url = el.getAttribute("data-geojson-url");
     if (url) {
-      fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
+      // Same request as the <link rel="preload"> in the page (no extra headers), so it is reused.
+      fetch(url, { credentials: "same-origin" })
         .then(function (response) {
           if (!response.ok) throw new Error(String(response.status));
           return response.json();

@@ -26,6 +26,8 @@ def drawn_grid_codes(page) -> list[str]:
 
 
 def test_township_officer_sees_only_township_grids(page, screenshot):
+    console = []
+    page.on("console", lambda msg: console.append((msg.type, msg.text)))
     login_through_form(page, "township", PASSWORD)
     page.wait_for_url("**/")
     assert "您好，李综治" in page.inner_text("h1")
@@ -47,6 +49,9 @@ def test_township_officer_sees_only_township_grids(page, screenshot):
     # no basemap by default
     assert page.locator("#grid-map .leaflet-tile-pane img").count() == 0
     screenshot(page, "township-map")
+    # no script errors, and the preloaded GeoJSON was the one the map used (else Chrome warns)
+    page.wait_for_timeout(3500)
+    assert [m for m in console if m[0] == "error" or "preload" in m[1]] == []
 
     # clicking a grid on the map (a real mouse click on the canvas) opens its public notice
     point = page.evaluate(

@@ -113,7 +113,7 @@ def test_browser_tree_starts_at_the_users_scope(client_for):
     # the selected branch is open with both villages; nothing of the sibling township or county B
     assert "东湖社区" in html and "南岸社区" in html
     assert "西湖街道" not in html and "北山" not in html
-    assert [g.code for g in response.context["grids"]] == [
+    assert [g["code"] for g in response.context["grids"]] == [
         NAMES.grid_a1a_1,
         NAMES.grid_a1a_2,
         NAMES.grid_a1b_1,
@@ -150,14 +150,14 @@ def test_selected_area_opens_its_branch(client_for):
     assert response.context["selected"].code == NAMES.village_a1b
     assert "东湖街道" in html and "南岸社区" in html
     assert [a.name for a in response.context["chain"]] == ["临江市", "江东区", "东湖街道", "南岸社区"]
-    assert [g.code for g in response.context["grids"]] == [NAMES.grid_a1b_1]
+    assert [g["code"] for g in response.context["grids"]] == [NAMES.grid_a1b_1]
 
 
 def test_grid_worker_sees_own_grid_without_area_tree(client_for):
     response = client_for("gridworker").get("/areas/")
     assert response.status_code == 200
     assert response.context["roots"] == []
-    assert [g.code for g in response.context["grids"]] == [NAMES.grid_a1a_1]
+    assert [g["code"] for g in response.context["grids"]] == [NAMES.grid_a1a_1]
     features = response.context["map_features"]["grids"]["features"]
     assert [f["properties"]["code"] for f in features] == [NAMES.grid_a1a_1]
 
