@@ -145,7 +145,8 @@ def clean_boundary(boundary, crs: str = Crs.WGS84, field: str = "boundary"):
     if boundary is None:
         return None
     try:
-        wgs84 = transform_geometry(boundary, crs)
+        # WGS-84 needs no transform; parse_polygon checks the structure either way.
+        wgs84 = boundary if crs == Crs.WGS84 else transform_geometry(boundary, crs)
     except CoordinateError as exc:
         code = E.INVALID_CRS if exc.field == "crs" else E.INVALID_COORDINATE
         raise ServiceError(code, exc.message, field="crs" if exc.field == "crs" else field) from None
@@ -211,7 +212,7 @@ def exempt_from_overlap(code: str, parent_code: str, other_code: str, other_pare
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _geometry_changed() -> None:
+def geometry_changed() -> None:
     """Other processes rebuild their in-memory index when the version moves; only after commit, so a
     rolled-back write never invalidates anything."""
     mark = getattr(spatial_index, "mark_changed", None)
@@ -299,7 +300,7 @@ def do_create_area(*, actor, code, name, vintage, urban_rural="", boundary=None,
     if level == AreaLevel.PROVINCE:
         adopt_orphan_cities(area, actor=actor)
     if geom is not None:
-        _geometry_changed()
+        geometry_changed()
     return area
 
 
@@ -357,7 +358,7 @@ def do_update_area(area: Area, *, actor, **changes) -> Area:
             new_name=area.name,
         )
     if geometry_changed:
-        _geometry_changed()
+        geometry_changed()
     return area
 
 
@@ -383,7 +384,7 @@ def do_delete_area(area: Area, *, actor) -> None:
     area.pk = before["id"]
     record_change(actor=actor, action=ChangeAction.DELETE, instance=area, before=before, after=None)
     if had_boundary:
-        _geometry_changed()
+        geometry_changed()
 
 
 # --- grids ----------------------------------------------------------------------------------------
@@ -514,7 +515,7 @@ def do_create_grid(
         notice=(notice or "").strip(),
     )
     record_change(actor=actor, action=ChangeAction.CREATE, instance=grid, before=None, after=snapshot(grid))
-    _geometry_changed()
+    geometry_changed()
     return grid
 
 
@@ -576,7 +577,7 @@ def do_update_grid(grid: Grid, *, actor, **changes) -> Grid:
     grid.save(update_fields=[*fields, "updated_at"])
     record_change(actor=actor, action=ChangeAction.UPDATE, instance=grid, before=before, after=snapshot(grid))
     if placement:
-        _geometry_changed()
+        geometry_changed()
     return grid
 
 
@@ -599,7 +600,7 @@ def do_delete_grid(grid: Grid, *, actor) -> None:
         ) from None
     grid.pk = before["id"]
     record_change(actor=actor, action=ChangeAction.DELETE, instance=grid, before=before, after=None)
-    _geometry_changed()
+    geometry_changed()
 
 
 @transaction.atomic

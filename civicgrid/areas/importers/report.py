@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,7 @@ class ImportReport:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     committed: bool = False
+    repaired: list[int] = field(default_factory=list)  # numbers of features mended by --repair
     row_label: str = ""  # "行" for CSV, "个要素" for GeoJSON
 
     @property
@@ -92,6 +94,15 @@ class ImportReport:
             writer.writerow([_("行号"), _("代码"), _("错误代码"), _("原因")])
             for e in self.sorted_errors():
                 writer.writerow([e.row, e.code, e.error_code, e.reason])
+
+
+def boundary_digest(value) -> dict | None:
+    """A geometry as the audit log keeps it: its SHA-256 and size (as audit.services does for
+    snapshots), so batch rows stay readable and still prove which polygon was written."""
+    if not value:
+        return None
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return {"sha256": hashlib.sha256(text.encode()).hexdigest(), "chars": len(text)}
 
 
 def file_sha256(path: str | Path) -> str:
@@ -156,6 +167,10 @@ def print_report(command, report, options) -> None:
         report.write_csv(options["report"])
         command.stdout.write(_("错误报告已写入 %(path)s") % {"path": options["report"]})
     command.stdout.write(report.summary())
+    if report.repaired:
+        command.stdout.write(
+            _("已修复无效多边形的要素：%(rows)s") % {"rows": "、".join(str(n) for n in report.repaired[:50])}
+        )
     if options.get("dry_run"):
         command.stdout.write(_("仅校验，未写入任何数据"))
         return
