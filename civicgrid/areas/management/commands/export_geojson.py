@@ -30,6 +30,5 @@ class Command(BaseCommand):
                 count = exporters.write_feature_collection(features, fh)
             self.stderr.write(_("已导出 %(n)d 个要素到 %(path)s") % {"n": count, "path": options["out"]})
         else:
-            exporters.write_feature_collection(
-                features, self.stdout._out if hasattr(self.stdout, "_out") else sys.stdout
-            )
+            self.stdout.ending = ""  # the writer supplies its own line ends
+            exporters.write_feature_collection(features, self.stdout)
