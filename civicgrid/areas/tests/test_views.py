@@ -192,3 +192,25 @@ def test_not_found_page_is_chinese_and_silent(client_for):
     assert response.status_code == 404
     assert "页面不存在" in html
     assert "东湖" not in html
+
+
+def test_geojson_is_truncated_past_the_limit(client_for, monkeypatch):
+    from civicgrid.areas import views
+
+    monkeypatch.setattr(views, "MAP_GRID_LIMIT", 2)
+    body = json.loads(client_for("township").get(f"/areas/{NAMES.township_a1}/grids.geojson").content)
+    assert [f["properties"]["code"] for f in body["features"]] == [NAMES.grid_a1a_1, NAMES.grid_a1a_2]
+    assert body["total"] == 3
+    assert body["truncated"] is True
+    html = client_for("township").get("/areas/").content.decode()
+    assert html.count("data-grid-code=") == 2
+    assert "仅列出前 2 个网格，请选择下级区划。" in html
+
+
+def test_geojson_query_count_does_not_grow_with_grids(client_for, django_assert_num_queries):
+    client = client_for("city")
+    client.get(f"/areas/{NAMES.village_a1a}/grids.geojson")  # warm the session
+    # session, user, the user's grants (cached for the request), area, count, grids: 5 grids or 5,000
+    with django_assert_num_queries(6):
+        response = client.get(f"/areas/{NAMES.city}/grids.geojson")
+    assert len(json.loads(response.content)["features"]) == 5
