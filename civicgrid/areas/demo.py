@@ -52,18 +52,7 @@ DEDICATED_HOSTS = ("111", "112", "121", "210")  # where schools, hospitals and m
 CELL_DEGREES = (0.004, 0.0035)  # one lattice cell ≈ 385 m × 390 m at 30°N
 CENTRE = (120.1, 30.2)  # eastern China; the city itself is fictional
 JITTER = 0.22  # of a cell; below 0.25 every lattice quad stays convex
-# The demo logins, one per built-in role (civicgrid.accounts.roles.SYSTEM_ROLES): username → role.
-DEMO_LOGINS = {
-    "gridworker": "grid_worker",
-    "township": "township_officer",
-    "county": "county_dispatcher",
-    "city": "city_dispatcher",
-    "handler": "department_handler",
-    "mediator": "mediator",
-    "leader": "leader",
-    "auditor": "auditor",
-    "admin": "administrator",
-}
+DEMO_LOGINS = names.DEMO_LOGINS  # username → built-in role, one login per role
 DIGITS = 7  # ≈ 1 cm; rounding happens once per lattice point, so neighbours still share coordinates
 
 
@@ -439,18 +428,10 @@ def generate_city(seed: int = DEFAULT_SEED, grids: int = DEFAULT_GRIDS, *, seria
     per_village = _allocate(sizes.base, weights)
 
     # Dedicated grids: hosts drawn from base grids of central communities and villages first.
-    hosts = [
-        (v, n)
-        for v, count in enumerate(per_village)
-        if villages[v][2] in DEDICATED_HOSTS
-        for n in range(count)
-    ]
-    others = [
-        (v, n)
-        for v, count in enumerate(per_village)
-        if villages[v][2] not in DEDICATED_HOSTS
-        for n in range(count)
-    ]
+    hosts: list[tuple[int, int]] = []
+    others: list[tuple[int, int]] = []
+    for v, count in enumerate(per_village):
+        (hosts if villages[v][2] in DEDICATED_HOSTS else others).extend((v, n) for n in range(count))
     rng.shuffle(hosts)
     rng.shuffle(others)
     chosen = sorted((hosts + others)[: sizes.dedicated])

@@ -234,6 +234,19 @@ GIVEN = (
 # collide with an imported real division.
 CITY_NAME = "临江市"
 
+# The demo logins, one per built-in role (civicgrid.accounts.roles.SYSTEM_ROLES): username → role.
+DEMO_LOGINS = {
+    "gridworker": "grid_worker",
+    "township": "township_officer",
+    "county": "county_dispatcher",
+    "city": "city_dispatcher",
+    "handler": "department_handler",
+    "mediator": "mediator",
+    "leader": "leader",
+    "auditor": "auditor",
+    "admin": "administrator",
+}
+
 # Specialised departments present in every county/district: (code suffix, name suffix).
 COUNTY_DEPARTMENTS = (
     ("chengguan", "城市管理局"),
