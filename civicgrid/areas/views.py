@@ -24,6 +24,8 @@ VIEW_GRID = "areas.view_grid"
 # Above this many grids the map would be slow and unreadable on a phone; the endpoint sends the
 # first ones, says so, and the page asks the user to pick a smaller area.
 MAP_GRID_LIMIT = 5000
+# The list under the map is for reading, not a bulk export (the API pages through the rest).
+GRID_LIST_LIMIT = 1000
 
 
 def visible_areas(user):
@@ -112,14 +114,15 @@ def area_browser(request, code: str | None = None):
     if selected is not None:
         grids = visible_grids(request.user).filter(path__startswith=selected.path).order_by("code")
         context["grid_count"] = grids.count()
-        context["grids"] = grid_rows(grids[:MAP_GRID_LIMIT])
+        context["grids"] = grid_rows(grids[:GRID_LIST_LIMIT])
         # The grids come from the GeoJSON endpoint; the page carries only the area's outline.
         context["map_features"] = {"outline": area_feature(selected), "grids": None}
     else:
         # A grid worker's grant covers grids, not areas: show the grids themselves.
-        grids = visible_grids(request.user).order_by("code")[:MAP_GRID_LIMIT]
-        context["grids"] = grid_rows(grids)
-        context["grid_count"] = len(context["grids"])
+        grids = visible_grids(request.user).order_by("code")
+        context["grid_count"] = grids.count()
+        context["grids"] = grid_rows(grids[:GRID_LIST_LIMIT])
+        grids = grids[:MAP_GRID_LIMIT]
         rows = grids.values_list("pk", "code", "name", "kind", "boundary", named=True)
         context["map_features"] = {"outline": None, "grids": feature_collection(grid_features(rows))}
     return render(request, "areas/browser.html", context)

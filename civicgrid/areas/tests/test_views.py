@@ -198,13 +198,14 @@ def test_geojson_is_truncated_past_the_limit(client_for, monkeypatch):
     from civicgrid.areas import views
 
     monkeypatch.setattr(views, "MAP_GRID_LIMIT", 2)
+    monkeypatch.setattr(views, "GRID_LIST_LIMIT", 1)
     body = json.loads(client_for("township").get(f"/areas/{NAMES.township_a1}/grids.geojson").content)
     assert [f["properties"]["code"] for f in body["features"]] == [NAMES.grid_a1a_1, NAMES.grid_a1a_2]
     assert body["total"] == 3
     assert body["truncated"] is True
     html = client_for("township").get("/areas/").content.decode()
-    assert html.count("data-grid-code=") == 2
-    assert "仅列出前 2 个网格，请选择下级区划。" in html
+    assert html.count("data-grid-code=") == 1
+    assert "仅列出前 1 个网格，请选择下级区划。" in html
 
 
 def test_geojson_query_count_does_not_grow_with_grids(client_for, django_assert_num_queries):
