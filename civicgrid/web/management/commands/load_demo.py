@@ -34,8 +34,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--grids", type=int, default=DEFAULT_GRIDS, help=_("网格总数（含专属网格）"))
         parser.add_argument("--password", default=DEMO_PASSWORD, help=_("全部演示账号的初始密码"))
+        parser.add_argument("--url", default="http://127.0.0.1:8000/", help=_("打印的登录地址"))
 
     def handle(self, *args, seed, grids, password, **options):
+        self.url = options.get("url") or "http://127.0.0.1:8000/"
         existing = Area.objects.filter(code=DEMO_CITY_CODE).values_list("pk", "name").first()
         if existing is not None:
             # The demo city is recognised by the audit row its bulk load wrote, not by its code alone:
@@ -92,4 +94,4 @@ class Command(BaseCommand):
         logins = demo_accounts.demo_logins()
         self.stdout.write(_("演示账号（每个内置角色一个；初始密码相同，如已修改以修改后的为准）："))
         self.stdout.write(demo_accounts.login_table(logins, password))
-        self.stdout.write(_("登录地址：http://127.0.0.1:8000/"))
+        self.stdout.write(_("登录地址：%(url)s") % {"url": self.url})
