@@ -93,21 +93,35 @@ def locate(lon, lat, crs: str = "wgs84", index: SpatialIndex | None = None) -> L
     out-of-range or swapped coordinates, an unknown crs, and points further than
     JURISDICTION_MARGIN_KM outside the extent of all boundaries. `index` defaults to this
     process's index from the database."""
-    lon, lat = check_point(lon, lat)
+    if (
+        type(lon) is not float
+        or type(lat) is not float
+        or not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0)
+    ):
+        lon, lat = check_point(lon, lat)  # the full checks, with their messages (NaN fails the test above)
     if crs != "wgs84":
         lon, lat = to_wgs84(lon, lat, crs)
     if index is None:
         index = get_index()
-    check_in_jurisdiction(lon, lat, index.extent)
+    extent = index.extent
+    # Inside the extent there is nothing to check; only points outside it need the distance.
+    if extent is None or not (extent[0] <= lon <= extent[2] and extent[1] <= lat <= extent[3]):
+        check_in_jurisdiction(lon, lat, extent)
     return _resolve(index, lon, lat)
 
 
-def locate_many(points, crs: str = "wgs84", index: SpatialIndex | None = None) -> list[LocateResult]:
-    """Locate many (lon, lat) pairs at once, with one vectorised tree query per layer. Same rules
-    and answers as `locate`; a bad point raises CoordinateError whose `index` attribute is its
-    position in `points` (and nothing is returned for the others)."""
-    if index is None:
-        index = get_index()
+def _checked_points(points) -> np.ndarray:
+    """An (n, 2) float array of the points after `check_point`'s checks. All numbers in range is
+    the common case and is checked in one vectorised pass; otherwise the points are checked one by
+    one for the message, and the CoordinateError carries the bad point's position as `index`."""
+    try:
+        array = np.asarray(points, dtype=float)
+    except (TypeError, ValueError):
+        array = None
+    if array is not None and array.ndim == 2 and array.shape[1] == 2:
+        good = np.isfinite(array).all(axis=1) & (np.abs(array[:, 0]) <= 180) & (np.abs(array[:, 1]) <= 90)
+        if good.all():
+            return array
     checked = []
     for position, pair in enumerate(points):
         try:
@@ -120,40 +134,54 @@ def locate_many(points, crs: str = "wgs84", index: SpatialIndex | None = None) -
             exc = CoordinateError(_("第 %(n)d 个点应为 [经度, 纬度]") % {"n": position + 1})
             exc.index = position
             raise exc from None
-    if not checked:
+    return np.array(checked, dtype=float).reshape(-1, 2)
+
+
+def locate_many(points, crs: str = "wgs84", index: SpatialIndex | None = None) -> list[LocateResult]:
+    """Locate many (lon, lat) pairs at once, with one vectorised tree query per layer. Same rules
+    and answers as `locate`; a bad point raises CoordinateError whose `index` attribute is its
+    position in `points` (and nothing is returned for the others)."""
+    if index is None:
+        index = get_index()
+    array = _checked_points(points)
+    if len(array) == 0:
         return []
-    array = np.array(checked, dtype=float)
     lons, lats = array[:, 0], array[:, 1]
     if crs != "wgs84":
         lons, lats = to_wgs84(lons, lats, crs)
-    for position in range(len(lons)):
-        try:
-            check_in_jurisdiction(float(lons[position]), float(lats[position]), index.extent)
-        except CoordinateError as exc:
-            exc.index = position
-            raise
+    extent = index.extent
+    if extent is not None:
+        outside = ~((lons >= extent[0]) & (lons <= extent[2]) & (lats >= extent[1]) & (lats <= extent[3]))
+        for position in np.flatnonzero(outside).tolist():
+            try:
+                check_in_jurisdiction(float(lons[position]), float(lats[position]), extent)
+            except CoordinateError as exc:
+                exc.index = position
+                raise
     geoms = shapely.points(lons, lats)
     grid_of = index.grids.first_many(geoms)
     need_area = grid_of < 0
     area_of = np.full(len(geoms), -1, dtype=np.int64)
     if need_area.any():
         area_of[need_area] = index.areas.first_many(geoms[need_area])
-    layer_hits = {code: layer.first_many(geoms) for code, layer in index.layers.items()}
-    results = []
+    layer_hits = {
+        code: (index.layers[code].records, layer.first_many(geoms).tolist())
+        for code, layer in index.layers.items()
+    }
+    grid_records, grid_chains = index.grids.records, index.grid_chains
+    area_records = index.areas.records
     reason = _unlocated_reason(index)
-    for k in range(len(geoms)):
-        lon, lat = float(lons[k]), float(lats[k])
-        cells = {
-            code: index.layers[code].records[hits[k]] for code, hits in layer_hits.items() if hits[k] >= 0
-        }
-        g = grid_of[k]
+    results = []
+    for k, (lon, lat, g, a) in enumerate(
+        zip(lons.tolist(), lats.tolist(), grid_of.tolist(), area_of.tolist(), strict=True)
+    ):
+        cells = {code: records[hits[k]] for code, (records, hits) in layer_hits.items() if hits[k] >= 0}
         if g >= 0:
+            results.append(LocateResult(LocateStatus.GRID, lon, lat, grid_records[g], grid_chains[g], cells))
+        elif a >= 0:
             results.append(
-                LocateResult(LocateStatus.GRID, lon, lat, index.grids.records[g], index.grid_chains[g], cells)
+                LocateResult(LocateStatus.AREA, lon, lat, None, index.chain(area_records[a].id), cells)
             )
-        elif area_of[k] >= 0:
-            area = index.areas.records[area_of[k]]
-            results.append(LocateResult(LocateStatus.AREA, lon, lat, None, index.chain(area.id), cells))
         else:
             results.append(LocateResult(LocateStatus.UNLOCATED, lon, lat, None, (), cells, reason))
     return results

@@ -97,7 +97,15 @@ def _to_shape(geometry):
     if geometry is None:
         return None
     try:
-        geom = geometry if isinstance(geometry, shapely.Geometry) else shape(geometry)
+        if isinstance(geometry, shapely.Geometry):
+            geom = geometry
+        elif geometry.get("type") == "Polygon":
+            # Straight from the coordinate arrays: shapely.geometry.shape() spends most of its time
+            # in per-vertex Python checks, which dominated building an index of 50,000 grids.
+            rings = [np.asarray(ring, dtype=float)[:, :2] for ring in geometry["coordinates"]]
+            geom = shapely.polygons(rings[0], holes=rings[1:] or None)
+        else:
+            geom = shape(geometry)
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, shapely.errors.GEOSException):
         return None
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
@@ -105,22 +113,60 @@ def _to_shape(geometry):
     return geom
 
 
-def _prepared_array(geoms: list) -> np.ndarray:
-    array = np.empty(len(geoms), dtype=object)
-    array[:] = geoms
-    # Prepared polygons answer point-in-polygon with an indexed locator: fast for large boundaries.
-    shapely.prepare(array)
-    return array
+def _to_shapes(geometries: list) -> list:
+    """Many geometries at once (same answers as `_to_shape`). Plain one-ring polygons — nearly every
+    grid — are made in one vectorised call from a single coordinate array; anything else, or a
+    batch that GEOS refuses, goes one by one."""
+    simple = [
+        i
+        for i, g in enumerate(geometries)
+        if isinstance(g, dict)
+        and g.get("type") == "Polygon"
+        and isinstance(g.get("coordinates"), list)
+        and len(g["coordinates"]) == 1
+    ]
+    out: list = [None] * len(geometries)
+    if simple:
+        try:
+            rings = [geometries[i]["coordinates"][0] for i in simple]
+            coords = np.asarray([position for ring in rings for position in ring], dtype=float)
+            lengths = np.fromiter((len(ring) for ring in rings), dtype=np.intp, count=len(rings))
+            if coords.ndim != 2 or coords.shape[1] < 2 or lengths.min() < 4:
+                raise ValueError("not a plain batch")
+            ring_index = np.repeat(np.arange(len(rings)), lengths)
+            polygons = shapely.polygons(shapely.linearrings(coords[:, :2], indices=ring_index))
+        except (TypeError, ValueError, IndexError, shapely.errors.GEOSException):
+            simple = []
+        else:
+            for i, polygon in zip(simple, polygons.tolist(), strict=True):
+                out[i] = None if polygon.is_empty else polygon
+    done = set(simple)
+    for i, geometry in enumerate(geometries):
+        if i not in done:
+            out[i] = _to_shape(geometry)
+    return out
+
+
+# Polygons with more vertices than this are prepared (GEOS builds an indexed point-in-area locator
+# for each): district and township boundaries have thousands of vertices, where a plain test walks
+# every edge, and `STRtree.query(..., predicate=...)` would not use the preparation at all. Grids
+# have a dozen or so; preparing them would only cost memory.
+PREPARE_ABOVE_VERTICES = 64
 
 
 class _Layer:
     """Records and their polygons, in tie-break order, with an STRtree over the polygons."""
 
-    __slots__ = ("geoms", "records", "tree")
+    __slots__ = ("geoms", "has_large", "records", "tree")
 
     def __init__(self, pairs: list[tuple[object, object]]):
         self.records = [record for record, _geom in pairs]
-        self.geoms = _prepared_array([geom for _record, geom in pairs])
+        self.geoms = np.empty(len(pairs), dtype=object)
+        self.geoms[:] = [geom for _record, geom in pairs]
+        large = shapely.get_num_coordinates(self.geoms) > PREPARE_ABOVE_VERTICES
+        self.has_large = bool(large.any())
+        if self.has_large:
+            shapely.prepare(self.geoms[large])
         self.tree = shapely.STRtree(self.geoms)
 
     def __len__(self):
@@ -128,26 +174,38 @@ class _Layer:
 
     def first_at(self, point, lon: float, lat: float) -> int:
         """Index of the first record (in tie-break order) whose polygon covers the point, or -1."""
-        candidates = self.tree.query(point)
-        if candidates.size == 0:
-            return -1
-        if candidates.size == 1:
-            i = int(candidates[0])
-            return i if shapely.intersects_xy(self.geoms[i], lon, lat) else -1
-        candidates.sort()
-        hits = candidates[shapely.intersects_xy(self.geoms[candidates], lon, lat)]
-        return int(hits[0]) if hits.size else -1
+        if self.has_large:
+            # Envelope candidates from the tree, then each polygon's own point test (indexed where
+            # prepared).
+            candidates = self.tree.query(point)
+            if candidates.size == 0:
+                return -1
+            hits = candidates[shapely.intersects_xy(self.geoms[candidates], lon, lat)]
+        else:
+            # Small polygons only: the tree tests the predicate itself, in one C loop.
+            hits = self.tree.query(point, predicate="intersects")
+        if hits.size == 1:
+            return int(hits[0])
+        return int(hits.min()) if hits.size else -1
 
     def first_many(self, points: np.ndarray) -> np.ndarray:
         """For each point, the index of the first covering record, or -1 (vectorised)."""
         result = np.full(len(points), -1, dtype=np.int64)
         if len(self.records) == 0 or len(points) == 0:
             return result
-        inputs, found = self.tree.query(points, predicate="intersects")
+        if self.has_large:
+            inputs, found = self.tree.query(points)
+            if inputs.size:
+                xy = shapely.get_coordinates(points)[inputs]
+                keep = shapely.intersects_xy(self.geoms[found], xy[:, 0], xy[:, 1])
+                inputs, found = inputs[keep], found[keep]
+        else:
+            inputs, found = self.tree.query(points, predicate="intersects")
         if inputs.size:
-            best = np.full(len(points), np.iinfo(np.int64).max, dtype=np.int64)
+            none = np.iinfo(np.int64).max
+            best = np.full(len(points), none, dtype=np.int64)
             np.minimum.at(best, inputs, found)
-            hit = best != np.iinfo(np.int64).max
+            hit = best != none
             result[hit] = best[hit]
         return result
 
@@ -176,33 +234,26 @@ class SpatialIndex:
         self.version = version
         self.skipped = 0
         self.area_by_id: dict[int, AreaRecord] = {}
-        area_shapes = []
+        with_boundary = []
         for record, geometry in areas:
             self.area_by_id[record.id] = record
             if geometry is not None:
-                geom = self._shape_or_skip(geometry, record.code)
-                if geom is not None:
-                    area_shapes.append((record, geom))
+                with_boundary.append((record, geometry))
+        area_shapes = self._shapes(with_boundary, lambda r: r.code)
         self._chains: dict[int, tuple[AreaRecord, ...]] = {}
         for area_id in self.area_by_id:
             self.chain(area_id)
         area_shapes.sort(key=lambda pair: (-pair[0].path.count("/"), pair[0].code))
         self.areas = _Layer(area_shapes)
 
-        grid_shapes = []
-        for record, geometry in grids:
-            geom = self._shape_or_skip(geometry, record.code)
-            if geom is not None:
-                grid_shapes.append((record, geom))
+        grid_shapes = self._shapes(list(grids), lambda r: r.code)
         grid_shapes.sort(key=lambda pair: (pair[0].kind != "dedicated", pair[0].code))
         self.grids = _Layer(grid_shapes)
         self.grid_chains = [self.chain(record.village_id) for record in self.grids.records]
 
         by_layer: dict[str, list] = {}
-        for record, geometry in cells:
-            geom = self._shape_or_skip(geometry, f"{record.layer_code}:{record.code}")
-            if geom is not None:
-                by_layer.setdefault(record.layer_code, []).append((record, geom))
+        for record, geom in self._shapes(list(cells), lambda r: f"{r.layer_code}:{r.code}"):
+            by_layer.setdefault(record.layer_code, []).append((record, geom))
         self.layers: dict[str, _Layer] = {}
         for layer_code in sorted(by_layer):
             pairs = sorted(by_layer[layer_code], key=lambda pair: pair[0].code)
@@ -224,12 +275,16 @@ class SpatialIndex:
         else:
             self.extent = None
 
-    def _shape_or_skip(self, geometry, label: str):
-        geom = _to_shape(geometry)
-        if geom is None:
-            self.skipped += 1
-            log.warning("spatial index: skipped unusable geometry of %s", label)
-        return geom
+    def _shapes(self, pairs: list, label) -> list:
+        """(record, geometry) pairs → (record, shapely geometry) pairs, skipping unusable ones."""
+        kept = []
+        for (record, _geometry), geom in zip(pairs, _to_shapes([g for _r, g in pairs]), strict=True):
+            if geom is None:
+                self.skipped += 1
+                log.warning("spatial index: skipped unusable geometry of %s", label(record))
+            else:
+                kept.append((record, geom))
+        return kept
 
     def chain(self, area_id: int | None) -> tuple[AreaRecord, ...]:
         """The areas from the top of the tree down to `area_id` (empty when unknown)."""

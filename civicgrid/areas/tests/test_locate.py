@@ -279,3 +279,33 @@ def test_index_from_plain_records_without_a_database():
     assert result.grid.code == "338000001001001"
     assert [a.code for a in result.areas] == ["338000000000", "338000001001"]
     assert locate(120.15, 30.15, index=index).areas == (city,)
+
+
+def test_polygons_with_holes_and_multipolygons_are_indexed_exactly():
+    ring = [[120.0, 30.0], [120.1, 30.0], [120.1, 30.1], [120.0, 30.1], [120.0, 30.0]]
+    hole = [[120.04, 30.04], [120.04, 30.06], [120.06, 30.06], [120.06, 30.04], [120.04, 30.04]]
+    donut = GridRecord(1, "338000001001001", "环形网格", "base", 0, "a/")
+    islands = GridRecord(2, "338000001001002", "飞地网格", "base", 0, "b/")
+    plain = GridRecord(3, "338000001001003", "普通网格", "base", 0, "c/")
+    index = SpatialIndex(
+        grids=[
+            (donut, {"type": "Polygon", "coordinates": [ring, hole]}),
+            (
+                islands,
+                {
+                    "type": "MultiPolygon",
+                    "coordinates": [
+                        [square(120.045, 30.045, 0.01)["coordinates"][0]],
+                        [square(120.5, 30.5, 0.01)["coordinates"][0]],
+                    ],
+                },
+            ),
+            (plain, square(120.1, 30.0, 0.1)),
+        ]
+    )
+    assert index.skipped == 0
+    assert locate(120.02, 30.02, index=index).grid == donut
+    assert locate(120.05, 30.05, index=index).grid == islands  # in the hole, on the island
+    assert locate(120.042, 30.042, index=index).status == LocateStatus.UNLOCATED  # in the hole only
+    assert locate(120.505, 30.505, index=index).grid == islands
+    assert locate(120.15, 30.05, index=index).grid == plain
