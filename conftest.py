@@ -71,5 +71,15 @@ def api_client_for(world):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_spatial_index():
+    """Each test's database differs from the last one's: drop the process's cached locate index."""
+    from civicgrid.areas import spatial_index
+
+    spatial_index.reset()
+    yield
+    spatial_index.reset()
+
+
+@pytest.fixture(autouse=True)
 def _english_off(settings):
     settings.LANGUAGE_CODE = "zh-hans"
