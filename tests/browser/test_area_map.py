@@ -139,3 +139,31 @@ def test_phone_layout(page, screenshot):
     # nothing wider than the phone's screen
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "phone-grid")
+
+
+def test_grid_names_are_not_html_in_tooltips(page, browser_world):
+    from civicgrid.areas.models import Grid
+
+    Grid.objects.filter(code=NAMES.grid_a1a_1).update(name='<img src=x id="injected">')
+    login_through_form(page, "township", PASSWORD)
+    page.wait_for_url("**/")
+    page.goto("/areas/")
+    page.wait_for_selector("#grid-map[data-grids-drawn='3']")
+    point = page.evaluate(
+        """(code) => {
+            const map = window.__civicgridMap;
+            let p = null;
+            map.eachLayer(l => {
+                if (l.feature && l.feature.properties.code === code) {
+                    p = map.latLngToContainerPoint(l.getBounds().getCenter());
+                }
+            });
+            return {x: p.x, y: p.y};
+        }""",
+        NAMES.grid_a1a_1,
+    )
+    box = page.locator("#grid-map").bounding_box()
+    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    page.wait_for_selector(".leaflet-tooltip")
+    assert page.inner_text(".leaflet-tooltip") == f'<img src=x id="injected"> · {NAMES.grid_a1a_1}'
+    assert page.locator("#injected").count() == 0

@@ -215,3 +215,16 @@ def test_geojson_query_count_does_not_grow_with_grids(client_for, django_assert_
     with django_assert_num_queries(6):
         response = client.get(f"/areas/{NAMES.city}/grids.geojson")
     assert len(json.loads(response.content)["features"]) == 5
+
+
+def test_geojson_text_equals_the_feature_dicts(client_for, world):
+    from civicgrid.areas.models import Grid
+
+    grid = world.grids[NAMES.grid_a1b_1]
+    Grid.objects.filter(pk=grid.pk).update(boundary=None)  # a grid not drawn yet
+    body = json.loads(client_for("township").get(f"/areas/{NAMES.township_a1}/grids.geojson").content)
+    grids = Grid.objects.filter(code__in=[NAMES.grid_a1a_1, NAMES.grid_a1a_2, NAMES.grid_a1b_1]).order_by(
+        "code"
+    )
+    assert body == {**feature_collection(grid_feature(g) for g in grids), "total": 3, "truncated": False}
+    assert body["features"][2]["geometry"] is None
