@@ -95,6 +95,22 @@ def _check_password(password: str, user: User) -> None:
         raise ServiceError(Code.PASSWORD_INVALID, " ".join(exc.messages), field="password") from exc
 
 
+def _check_may_act_as(actor, user: User, field: str) -> None:
+    """Setting someone's password or issuing a token for them lets the actor act as them: allowed
+    only where the actor could have granted every role that person holds (else an administrator
+    without the reveal permission could borrow a dispatcher's account to read personal data)."""
+    if actor is None or actor.pk == user.pk or actor.is_superuser:
+        return
+    for assignment in RoleAssignment.objects.filter(user=user).select_related("role"):
+        if _missing_permissions(actor, assignment.role, assignment.scope_path):
+            raise ServiceError(
+                Code.PRIVILEGE_ESCALATION,
+                _("此人拥有您不具备的权限（角色“%(role)s”），您不能代其设置密码或创建令牌。")
+                % {"role": assignment.role.name},
+                field=field,
+            )
+
+
 # --- units ----------------------------------------------------------------------------------------
 
 
@@ -232,6 +248,7 @@ def do_update_user(user: User, *, actor, **changes) -> User:
             setattr(user, key, value)
         fields = list(changes)
         if password is not None:
+            _check_may_act_as(actor, user, "password")
             _check_password(password, user)
             user.set_password(password)
             fields.append("password")
@@ -368,6 +385,7 @@ def do_create_api_token(*, actor, user: User, name: str, expires_at: dt.datetime
         raise ServiceError(
             Code.USER_INACTIVE, _("用户“%(name)s”已停用。") % {"name": user.username}, field="user"
         )
+    _check_may_act_as(actor, user, "user")
     raw, prefix = generate_token()
     alg = default_algorithm()
     with transaction.atomic():

@@ -223,3 +223,22 @@ def test_api_token_stores_only_a_digest(world):
     assert "digest" not in change.after and change.after["prefix"] == token.prefix
     services.do_revoke_api_token(token, actor=admin)
     assert _error(services.do_revoke_api_token, token, actor=admin)[0] == "token_already_revoked"
+
+
+def test_no_borrowing_a_more_powerful_account(world):
+    # The county administrator may not read personal data; the county dispatcher may. Setting the
+    # dispatcher's password or issuing a token for them would hand over that power.
+    county_admin = world.user("county_admin")
+    dispatcher = world.user("county")
+    assert _error(services.do_update_user, dispatcher, actor=county_admin, password="Borrowed-Pass-2026")[
+        :2
+    ] == ("privilege_escalation", "password")
+    assert _error(services.do_create_api_token, actor=county_admin, user=dispatcher, name="x")[:2] == (
+        "privilege_escalation",
+        "user",
+    )
+    assert ApiToken.objects.count() == 0 and ObjectChange.objects.count() == 0
+    # A department handler holds nothing the county administrator lacks: allowed.
+    token, _raw = services.do_create_api_token(actor=county_admin, user=world.user("handler"), name="sync")
+    assert token.user == world.user("handler")
+    services.do_update_user(world.user("handler"), actor=county_admin, password="Handler-Pass-2026")
