@@ -22,6 +22,7 @@ env = environ.Env(
     CIVICGRID_MAP_TILE_ATTRIBUTION=(str, ""),
     CIVICGRID_GRID_SERIAL_WIDTH=(int, 3),
     CIVICGRID_JURISDICTION_MARGIN_KM=(float, 50.0),
+    CIVICGRID_GRID_TOLERANCE_M=(float, 1.0),
     CIVICGRID_LOGIN_FAILURE_LIMIT=(int, 5),
     CIVICGRID_LOGIN_COOLOFF_MINUTES=(int, 30),
     CIVICGRID_SESSION_AGE_MINUTES=(int, 480),
@@ -226,6 +227,8 @@ CIVICGRID = {
     "GRID_SERIAL_WIDTH": env("CIVICGRID_GRID_SERIAL_WIDTH"),
     # A point further than this from every area is "far outside the jurisdiction" and refused.
     "JURISDICTION_MARGIN_KM": env("CIVICGRID_JURISDICTION_MARGIN_KM"),
+    # Digitising noise tolerated when a grid must lie inside its village and not overlap neighbours.
+    "GRID_TOLERANCE_M": env("CIVICGRID_GRID_TOLERANCE_M"),
 }
 
 LOGGING = {

@@ -40,7 +40,7 @@ PHONE_MAX = 30
 
 def tolerance_m() -> float:
     """How far (metres) a grid may stick out of its village or into a neighbour: digitising noise."""
-    return float(settings.CIVICGRID.get("GRID_TOLERANCE_M", 1.0))
+    return float(settings.CIVICGRID["GRID_TOLERANCE_M"])
 
 
 def tolerance_degrees() -> float:

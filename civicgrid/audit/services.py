@@ -110,6 +110,26 @@ def record_change(*, actor, action: str, instance: models.Model, before: dict | 
         before = {k: before.get(k) for k in keys}
         after = {k: after.get(k) for k in keys}
     object_type, object_id, object_repr = object_label(instance)
+    return _append_change(actor, action, object_type, object_id, object_repr, before, after)
+
+
+def record_bulk_change(*, actor, action: str, model, batch_id: str, description: str, before, after):
+    """One ObjectChange row for a batch of rows of `model` written at once (imports, bulk loads):
+    the row's object id names the batch ("import:<run>#<n>") and `after` lists what it wrote, so
+    auditors see every code without one chain row per imported village."""
+    meta = model._meta
+    return _append_change(
+        actor,
+        action,
+        f"{meta.app_label}.{meta.model_name}",
+        batch_id[:64],
+        str(description)[:200],
+        before,
+        after,
+    )
+
+
+def _append_change(actor, action, object_type, object_id, object_repr, before, after):
     return _append(
         ObjectChange,
         action=action,

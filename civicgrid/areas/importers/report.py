@@ -24,7 +24,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from civicgrid.audit.models import ChangeAction
-from civicgrid.audit.services import record_change
+from civicgrid.audit.services import record_bulk_change
 from civicgrid.core.errors import ServiceError
 
 
@@ -113,19 +113,6 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-class _BatchLabel:
-    """Stands in for a model instance in `record_change`: the audit row then carries the model's type
-    ("areas.area") and a synthetic id naming the import run and batch, not any single row."""
-
-    def __init__(self, model, object_id: str, text: str):
-        self._meta = model._meta
-        self.pk = object_id
-        self._text = text
-
-    def __str__(self):
-        return self._text
-
-
 class BatchAudit:
     """Writes the audit rows of one import run: one per written batch, inside the import's transaction
     (so a rolled-back import leaves no audit row either)."""
@@ -143,19 +130,27 @@ class BatchAudit:
         if not created and not updated:
             return
         self.batches += 1
-        label = _BatchLabel(
-            self.model,
-            f"import:{self.run}#{self.batches}",
-            _("批量导入 %(file)s 第 %(n)d 批：新增 %(c)d，更新 %(u)d")
-            % {"file": self.source, "n": self.batches, "c": len(created), "u": len(updated)},
-        )
+        description = _("批量导入 %(file)s 第 %(n)d 批：新增 %(c)d，更新 %(u)d") % {
+            "file": self.source,
+            "n": self.batches,
+            "c": len(created),
+            "u": len(updated),
+        }
         after = {
             "import": {"file": self.source, "sha256": self.sha256, "run": self.run, "batch": self.batches},
             "created": created,
             "updated": updated,
         }
         action = ChangeAction.CREATE if created else ChangeAction.UPDATE
-        record_change(actor=self.actor, action=action, instance=label, before=None, after=after)
+        record_bulk_change(
+            actor=self.actor,
+            action=action,
+            model=self.model,
+            batch_id=f"import:{self.run}#{self.batches}",
+            description=description,
+            before=None,
+            after=after,
+        )
 
 
 def print_report(command, report, options) -> None:
