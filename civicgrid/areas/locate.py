@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .coords import CoordinateError, check_in_jurisdiction, check_point, to_wgs84
@@ -70,10 +71,20 @@ class LocateResult:
         }
 
 
+_reasons: dict[tuple[str | None, bool], str] = {}
+
+
 def _unlocated_reason(index: SpatialIndex) -> str:
-    if index.is_empty():
-        return _("尚未导入任何网格或区划边界，无法定位")
-    return _("该点不在任何网格内，也不在任何有边界的区划内")
+    # Translated once per language: a catalogue lookup per unlocated point is measurable.
+    key = (get_language(), index.is_empty())
+    reason = _reasons.get(key)
+    if reason is None:
+        if key[1]:
+            reason = _("尚未导入任何网格或区划边界，无法定位")
+        else:
+            reason = _("该点不在任何网格内，也不在任何有边界的区划内")
+        _reasons[key] = reason
+    return reason
 
 
 def _resolve(index: SpatialIndex, lon: float, lat: float) -> LocateResult:
