@@ -317,12 +317,16 @@ def jurisdiction_margin_km() -> float:
     return float(settings.CIVICGRID["JURISDICTION_MARGIN_KM"])
 
 
-def check_in_jurisdiction(lon: float, lat: float, extent=None) -> None:
+_FROM_INDEX = object()  # default of check_in_jurisdiction's `extent`: ask the spatial index
+
+
+def check_in_jurisdiction(lon: float, lat: float, extent=_FROM_INDEX) -> None:
     """Raise CoordinateError when the WGS-84 point lies further than JURISDICTION_MARGIN_KM from the
     extent of all area and grid boundaries (taken from the spatial index, so this costs no query).
     With no boundaries at all there is nothing to compare with, so every point passes. When the
-    swapped pair would lie inside, the message says the coordinates are probably swapped."""
-    if extent is None:
+    swapped pair would lie inside, the message says the coordinates are probably swapped.
+    `extent` (minx, miny, maxx, maxy), or None for "no boundaries", overrides the index's."""
+    if extent is _FROM_INDEX:
         from .spatial_index import get_index  # the index imports nothing from here; late to keep it so
 
         extent = get_index().extent

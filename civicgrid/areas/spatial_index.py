@@ -12,6 +12,10 @@ row with the version its index was built from at most once a second (`CHECK_INTE
 path is not a query per point, and rebuilds when it moved. The process that made the change drops
 its own index at once.
 
+A process that locates inside a transaction which itself changed geometries would build its index
+from rows that may yet be rolled back; services therefore change geometries and leave locating to
+later requests (the index is rebuilt at the next bump in any case).
+
 The index can also be built from plain records without a database (`SpatialIndex(...)`), which is
 what the benchmark does.
 

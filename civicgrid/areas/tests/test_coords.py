@@ -219,3 +219,12 @@ def test_with_no_boundaries_in_the_database_every_point_passes():
         check_in_jurisdiction(-70.0, -40.0)
     finally:
         spatial_index.reset()
+
+
+def test_an_explicit_empty_extent_means_no_check_and_no_database():
+    # No django_db mark: touching the database here would fail the test.
+    check_in_jurisdiction(-70.0, -40.0, None)
+    from civicgrid.areas.locate import locate
+    from civicgrid.areas.spatial_index import SpatialIndex
+
+    assert locate(-70.0, -40.0, index=SpatialIndex()).status == "unlocated"
