@@ -159,3 +159,31 @@ def test_area_km2_matches_the_spherical_area():
     expected = r * r * math.radians(0.1) * (math.sin(math.radians(30.1)) - math.sin(math.radians(30.0)))
     assert area_km2(parse_polygon(polygon(CCW))) == pytest.approx(expected, rel=1e-5)
     assert area_km2(polygon(CCW)) == pytest.approx(107.02, abs=0.01)
+
+
+@pytest.mark.shared_data
+def test_beijing_districts_from_gcj02_validate_and_measure(shared_data):
+    """Beijing's 16 districts (DataV export, GCJ-02): 15 are valid; 顺义区's simplified outline
+    crosses itself, which the validator must report with its place. The converted outline's area
+    is within 0.2% of Beijing's official 16,410 km²."""
+    import json
+
+    from civicgrid.areas.coords import transform_geometry
+
+    folder = shared_data / "cn_boundaries_geojson"
+    districts = json.loads((folder / "beijing_110000_districts.geojson").read_text(encoding="utf-8"))
+    rejected = {}
+    accepted = []
+    for feature in districts["features"]:
+        try:
+            accepted.append(parse_polygon(transform_geometry(feature["geometry"], "gcj02")))
+        except GeometryError as exc:
+            rejected[feature["properties"]["name"]] = exc
+    assert len(accepted) == 15
+    assert list(rejected) == ["顺义区"]
+    assert rejected["顺义区"].code == "self_intersection"
+    assert str(rejected["顺义区"]).startswith("多边形无效：边界自相交，位置约在 (116.60")
+    assert all(geom.geom_type == "MultiPolygon" for geom in accepted)
+    outline = json.loads((folder / "beijing_110000_outline.geojson").read_text(encoding="utf-8"))
+    total = area_km2(parse_polygon(transform_geometry(outline["features"][0]["geometry"], "gcj02")))
+    assert total == pytest.approx(16_410, rel=0.002)

@@ -309,3 +309,38 @@ def test_polygons_with_holes_and_multipolygons_are_indexed_exactly():
     assert locate(120.042, 30.042, index=index).status == LocateStatus.UNLOCATED  # in the hole only
     assert locate(120.505, 30.505, index=index).grid == islands
     assert locate(120.15, 30.05, index=index).grid == plain
+
+
+@pytest.mark.shared_data
+def test_locate_gcj02_points_in_beijing_districts(shared_data):
+    """Real boundaries (GCJ-02, converted to WGS-84 for the index) and 高德 coordinates of places."""
+    import json
+
+    from civicgrid.areas.coords import transform_geometry
+
+    folder = shared_data / "cn_boundaries_geojson"
+    outline = json.loads((folder / "beijing_110000_outline.geojson").read_text(encoding="utf-8"))
+    beijing = AreaRecord(1, "110000000000", "北京市", "province", "11/")
+    areas = [(beijing, transform_geometry(outline["features"][0]["geometry"], "gcj02"))]
+    districts = json.loads((folder / "beijing_110000_districts.geojson").read_text(encoding="utf-8"))
+    for i, feature in enumerate(districts["features"]):
+        code = str(feature["properties"]["adcode"])
+        record = AreaRecord(
+            10 + i, f"{code}000000", feature["properties"]["name"], "county", f"11/{code}/", 1
+        )
+        areas.append((record, transform_geometry(feature["geometry"], "gcj02")))
+    index = SpatialIndex(areas=areas)
+    places = {
+        (116.397428, 39.90923): ["北京市", "东城区"],  # 天安门
+        (116.3587, 39.9153): ["北京市", "西城区"],  # 金融街
+        (116.6546, 40.1302): ["北京市", "顺义区"],
+        (115.97, 40.45): ["北京市", "延庆区"],
+        (117.5, 40.0): [],  # 天津蓟州, within the margin but outside Beijing
+    }
+    for (lon, lat), names in places.items():
+        result = locate(lon, lat, crs="gcj02", index=index)
+        assert [a.name for a in result.areas] == names
+        assert result.status == ("area" if names else "unlocated")
+    with pytest.raises(CoordinateError) as info:
+        locate(121.47, 31.23, crs="gcj02", index=index)  # 上海
+    assert info.value.code == "out_of_jurisdiction"
