@@ -83,8 +83,8 @@ def test_create_user_checks_the_password_and_names_the_field(world, api_client_f
     area = world.area(NAMES.township_a1)
     weak = client.post("/api/v1/users/", {"username": "newbie", "password": "12345678", "area": area.pk})
     assert weak.status_code == 400
-    assert weak.json()["code"] == "password_invalid"
-    assert list(weak.json()) == ["password", "code"]
+    assert weak.json()["error_code"] == "password_invalid"
+    assert list(weak.json()) == ["password", "error_code"]
     assert not User.objects.filter(username="newbie").exists()
     ok = client.post(
         "/api/v1/users/",
@@ -123,11 +123,11 @@ def test_bad_phone_and_id_card_name_their_fields(world, api_client_for):
     assert phone.status_code == 400
     assert phone.json() == {
         "phone": ["电话号码“12345”格式不正确，应为 11 位手机号或带区号的固话。"],
-        "code": "phone_invalid",
+        "error_code": "phone_invalid",
     }
     card = client.patch(f"/api/v1/users/{target.pk}/", {"id_card": "110101199001011234"})
     assert card.status_code == 400
-    assert card.json() == {"id_card": ["身份证号校验位不正确。"], "code": "id_card_invalid"}
+    assert card.json() == {"id_card": ["身份证号校验位不正确。"], "error_code": "id_card_invalid"}
     target.refresh_from_db()
     assert (target.phone, target.id_card) == ("13800001111", "33010119900101123X")
 
@@ -143,7 +143,7 @@ def test_deactivating_a_user_revokes_their_tokens(world, api_client_for):
     token.refresh_from_db()
     assert target.is_active is False
     assert token.revoked_at is not None
-    assert APIClient().get("/api/v1/areas/", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 403
+    assert APIClient().get("/api/v1/areas/", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
 
 
 # --- role assignments -----------------------------------------------------------------------------
@@ -175,8 +175,8 @@ def test_grant_cannot_hand_out_more_than_the_grantor_holds(world, api_client_for
         {"user": target.pk, "role": world.roles["auditor"].pk, "area": world.area(NAMES.county_a).pk},
     )
     assert response.status_code == 400
-    assert response.json()["code"] == "privilege_escalation"
-    assert list(response.json()) == ["role", "code"]
+    assert response.json()["error_code"] == "privilege_escalation"
+    assert list(response.json()) == ["role", "error_code"]
     assert RoleAssignment.objects.count() == before
     assert not ObjectChange.objects.filter(object_type="accounts.roleassignment").exists()
 
@@ -242,7 +242,7 @@ def test_roles_are_read_by_staff_and_written_by_superusers_only(world, api_clien
     assert created.json()["permissions"] == ["areas.view_area"]
     system = client.patch(f"/api/v1/roles/{world.roles['leader'].pk}/", {"name": "改"}, format="json")
     assert system.status_code == 400
-    assert system.json() == {"non_field_errors": ["内置角色不能修改，请复制后修改。"], "code": "invalid"}
+    assert system.json() == {"non_field_errors": ["内置角色不能修改，请复制后修改。"], "error_code": "invalid"}
 
 
 # --- API tokens -----------------------------------------------------------------------------------
@@ -273,15 +273,16 @@ def test_revoked_and_expired_tokens_are_refused(world, api_client_for):
     revoke = api_client_for("admin").delete(f"/api/v1/api-tokens/{_token.pk}/")
     assert revoke.status_code == 204
     refused = APIClient().get("/api/v1/areas/", HTTP_AUTHORIZATION=f"Bearer {raw}")
-    assert refused.status_code == 403
+    assert refused.status_code == 401
+    assert refused["WWW-Authenticate"] == "Bearer"
     assert refused.json() == {"detail": "令牌无效、已过期或已吊销。"}
     expiring, raw2 = do_create_api_token(
         actor=admin, user=admin, name="b", expires_at=timezone.now() + dt.timedelta(hours=1)
     )
     assert APIClient().get("/api/v1/areas/", HTTP_AUTHORIZATION=f"Bearer {raw2}").status_code == 200
     ApiToken.objects.filter(pk=expiring.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    assert APIClient().get("/api/v1/areas/", HTTP_AUTHORIZATION=f"Bearer {raw2}").status_code == 403
-    assert APIClient().get("/api/v1/areas/", HTTP_AUTHORIZATION="Bearer cg_bogus_x").status_code == 403
+    assert APIClient().get("/api/v1/areas/", HTTP_AUTHORIZATION=f"Bearer {raw2}").status_code == 401
+    assert APIClient().get("/api/v1/areas/", HTTP_AUTHORIZATION="Bearer cg_bogus_x").status_code == 401
 
 
 def test_only_token_administrators_create_tokens_but_everyone_sees_their_own(world, api_client_for):

@@ -172,16 +172,16 @@ def test_locate_bad_input_is_a_400_naming_the_field(world, api_client_for, param
     assert response.status_code == 400
     body = response.json()
     if field is None:  # swapped: the coordinates module names the field it blames
-        assert set(body) - {"code"} <= {"lon", "lat", "coordinates"} and len(body) == 2
+        assert set(body) - {"error_code"} <= {"lon", "lat", "coordinates"} and len(body) == 2
     else:
-        assert list(body) == [field, "code"]
+        assert list(body) == [field, "error_code"]
 
 
 def test_locate_needs_a_view_permission(world, api_client_for):
     assert (
         api_client_for("nobody").get("/api/v1/locate", {"lon": "120.01", "lat": "30.01"}).status_code == 403
     )
-    assert api_client_for(None).get("/api/v1/locate", {"lon": "120.01", "lat": "30.01"}).status_code == 403
+    assert api_client_for(None).get("/api/v1/locate", {"lon": "120.01", "lat": "30.01"}).status_code == 401
 
 
 # --- schema ---------------------------------------------------------------------------------------

@@ -24,12 +24,7 @@ def exception_handler(exc, context):
     if isinstance(exc, NotPermitted):
         exc = exceptions.NotFound()
     elif isinstance(exc, ServiceError):
-        body = exc.as_dict()
-        if exc.field == "code":
-            # A field called "code" (area, grid, unit codes) would be overwritten by the error code:
-            # keep the field's message and move the error code aside.
-            body = {"code": [str(exc.message)], "error_code": exc.code}
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
@@ -40,7 +35,7 @@ def exception_handler(exc, context):
         return Response(
             {
                 "non_field_errors": [str(_("仍有其他记录引用此对象，不能删除；可改为停用。"))],
-                "code": "protected",
+                "error_code": "protected",
             },
             status=status.HTTP_400_BAD_REQUEST,
         )

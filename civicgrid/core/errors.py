@@ -14,8 +14,10 @@ class ServiceError(Exception):
         super().__init__(str(message))
 
     def as_dict(self) -> dict:
+        """{"<field>": ["<message>"], "error_code": "<code>"}: the shape of DRF's field errors, with
+        the machine-readable code under a key no model field uses."""
         key = self.field or "non_field_errors"
-        return {key: [str(self.message)], "code": self.code}
+        return {key: [str(self.message)], "error_code": self.code}
 
 
 class NotPermitted(ServiceError):

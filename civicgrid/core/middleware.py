@@ -22,3 +22,36 @@ class RequestIdMiddleware:
             _request_id.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class LanguageMiddleware:
+    """Choose the interface language: the user's explicit choice (the language cookie set by the
+    switcher) or else the installation's default (zh-hans).
+
+    Django's LocaleMiddleware would also follow the browser's Accept-Language, so an office PC with an
+    English browser would show English by surprise; pages here follow only the explicit choice. API
+    clients (/api/) may still ask for a language with Accept-Language, as HTTP intends.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        if request.path.startswith("/api/"):
+            language = translation.get_language_from_request(request)
+        else:
+            chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+            supported = {code for code, _ in settings.LANGUAGES}
+            language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        if not request.path.startswith("/api/"):
+            from django.utils.cache import patch_vary_headers
+
+            patch_vary_headers(response, ("Cookie",))
+        return response

@@ -25,7 +25,7 @@ def test_create_use_and_revoke(world):
     assert (change.actor_username, change.object_type) == ("system", "accounts.apitoken")
     assert change.request_id != ""
     call_command("revoke_api_token", token.prefix, stdout=io.StringIO())
-    assert APIClient().get("/api/v1/units/", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 403
+    assert APIClient().get("/api/v1/units/", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
     with pytest.raises(CommandError, match="没有前缀"):
         call_command("revoke_api_token", token.prefix)
 
