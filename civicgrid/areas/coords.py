@@ -15,6 +15,7 @@ All transforms accept floats or numpy arrays, so a polygon's ring is converted i
 
 from __future__ import annotations
 
+import decimal
 import math
 import numbers
 
@@ -257,7 +258,7 @@ def _number(value, field: str) -> float:
                 field=field,
                 code="not_a_number",
             ) from None
-    elif not isinstance(value, numbers.Real):
+    elif not isinstance(value, numbers.Real | decimal.Decimal):
         raise CoordinateError(
             _("%(name)s必须是数字") % {"name": _label(field)}, field=field, code="not_a_number"
         )

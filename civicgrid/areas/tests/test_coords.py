@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -136,6 +137,10 @@ def test_transform_geometry_rejects_malformed_input(geometry):
 def test_check_point_returns_floats_and_accepts_numeric_strings():
     assert check_point(120, 30) == (120.0, 30.0)
     assert check_point(" 120.5", "30.25") == (120.5, 30.25)
+    assert check_point(Decimal("120.125"), np.float64(30.5)) == (120.125, 30.5)
+    with pytest.raises(CoordinateError) as info:
+        check_point(Decimal("NaN"), 30)
+    assert info.value.field == "lon"
 
 
 @pytest.mark.parametrize(
