@@ -43,8 +43,12 @@ def test_load_demo_creates_the_city_units_and_one_login_per_role():
     assert Area.objects.count() == 74
     assert Grid.objects.count() == 400
     assert Unit.objects.count() == 38
-    assert User.objects.count() == 9
-    assert sorted(RoleAssignment.objects.values_list("role__code", flat=True)) == sorted(SYSTEM_ROLES)
+    logins = User.objects.exclude(password__startswith="!")  # grid-worker staff records have no login
+    assert logins.count() == 9
+    assert User.objects.count() == 9 + 399  # every other grid's worker is a staff record
+    assert sorted(
+        RoleAssignment.objects.filter(user__in=logins).values_list("role__code", flat=True)
+    ) == sorted(SYSTEM_ROLES)
     assert not User.objects.filter(is_superuser=True).exists()
     assert not User.objects.filter(is_staff=True).exists()
     for username in DEMO_LOGINS:
@@ -57,7 +61,9 @@ def test_each_demo_login_has_the_right_scope():
     run()
     grants = {
         a.user.username: a
-        for a in RoleAssignment.objects.select_related("user", "role", "area", "grid", "user__unit")
+        for a in RoleAssignment.objects.select_related("user", "role", "area", "grid", "user__unit").exclude(
+            user__password__startswith="!"
+        )
     }
     assert {name: grants[name].role.code for name in grants} == DEMO_LOGINS
     expected_level = {
@@ -148,3 +154,15 @@ def test_refuses_a_database_holding_another_city():
     with pytest.raises(CommandError, match="已有其他区划"):
         run()
     assert table() == before
+
+
+def test_every_demo_grid_lists_a_worker_without_a_login():
+    run()
+    grids = Grid.objects.filter(code__startswith="3380").prefetch_related("workers")
+    assert grids.count() > 0
+    assert all(g.workers.count() >= 1 for g in grids)
+    staff = User.objects.get(username=f"gw{grids.exclude(workers__username='gridworker').first().code}")
+    assert not staff.has_usable_password()
+    assert list(staff.assignments.values_list("role__code", "scope_path")) == [
+        ("grid_worker", grids.get(code=staff.username[2:]).path)
+    ]

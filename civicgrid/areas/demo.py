@@ -86,8 +86,8 @@ class GridSpec:
 
     @property
     def notice(self) -> str:
-        # Data, not interface text: it is what the office publishes on the grid's notice board.
-        return f"网格员：{self.worker_name}（{self.worker_phone}）；监督电话：{self.supervision_phone}"
+        # Data, not interface text: what the office publishes beside the worker list and the phone.
+        return "网格员负责本网格的巡查走访、信息采集和矛盾纠纷排查；群众反映问题可直接联系网格员，对网格员工作不满意可拨打监督电话。"
 
 
 @dataclass(frozen=True, slots=True)

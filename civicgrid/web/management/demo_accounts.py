@@ -21,7 +21,7 @@ from civicgrid.accounts.roles import SYSTEM_ROLES, sync_system_roles
 from civicgrid.areas.demo import DEMO_LOGINS, DemoCity
 from civicgrid.areas.models import Area, Grid
 from civicgrid.audit.models import ChangeAction
-from civicgrid.audit.services import record_change, snapshot
+from civicgrid.audit.services import record_bulk_change, record_change, snapshot
 from civicgrid.core.errors import ServiceError
 
 
@@ -87,6 +87,54 @@ def create_people(city: DemoCity, password: str, units: dict) -> list[User]:
             accounts.do_grant_role(actor=None, user=user, role=roles[person.role], area=area)
         users.append(user)
     return users
+
+
+def create_grid_workers(city: DemoCity) -> int:
+    """A staff record for the worker each grid's notice names (no login: an unusable password),
+    granted the grid-worker role on that grid, so every notice lists a real worker. Written in bulk
+    with one summary audit row; the demo's own `gridworker` login keeps its grid."""
+    role = Role.objects.get(code="grid_worker")
+    grids = {
+        g.code: g
+        for g in Grid.objects.select_related("village").filter(
+            code__in=[spec.code for spec in city.grids], workers=None
+        )
+    }
+    villages = {a.code: a for a in Area.objects.filter(code__in={spec.village_code for spec in city.grids})}
+    new_users = []
+    for spec in city.grids:
+        if spec.code not in grids:
+            continue
+        user = User(
+            username=f"gw{spec.code}",
+            display_name=spec.worker_name,
+            phone=spec.worker_phone,
+            area=villages[spec.village_code],
+        )
+        user.set_unusable_password()
+        new_users.append(user)
+    created = User.objects.bulk_create(new_users, batch_size=500)
+    by_username = {u.username: u for u in User.objects.filter(username__in=[u.username for u in created])}
+    through = Grid.workers.through
+    links, grants = [], []
+    for code, grid in grids.items():
+        user = by_username[f"gw{code}"]
+        links.append(through(grid_id=grid.pk, user_id=user.pk))
+        grants.append(
+            RoleAssignment(user=user, role=role, area=grid.village, grid=grid, scope_path=grid.path)
+        )
+    through.objects.bulk_create(links, batch_size=500)
+    RoleAssignment.objects.bulk_create(grants, batch_size=500)
+    record_bulk_change(
+        actor=None,
+        action=ChangeAction.CREATE,
+        model=User,
+        batch_id="demo:grid-workers",
+        description=f"演示网格员 {len(created)} 名",
+        before=None,
+        after={"usernames": sorted(by_username)},
+    )
+    return len(created)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ class Command(BaseCommand):
                 summary = load_city(city, actor=None)
                 units = demo_accounts.create_units(city)
                 demo_accounts.create_people(city, password, units)
+                demo_accounts.create_grid_workers(city)
         except ServiceError as exc:
             raise CommandError(str(exc.message)) from exc
 
