@@ -242,7 +242,10 @@ def test_roles_are_read_by_staff_and_written_by_superusers_only(world, api_clien
     assert created.json()["permissions"] == ["areas.view_area"]
     system = client.patch(f"/api/v1/roles/{world.roles['leader'].pk}/", {"name": "改"}, format="json")
     assert system.status_code == 400
-    assert system.json() == {"non_field_errors": ["内置角色不能修改，请复制后修改。"], "error_code": "invalid"}
+    assert system.json() == {
+        "non_field_errors": ["内置角色不能修改，请复制后修改。"],
+        "error_code": "invalid",
+    }
 
 
 # --- API tokens -----------------------------------------------------------------------------------
