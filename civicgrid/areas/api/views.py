@@ -1,7 +1,6 @@
 """The areas API: areas, grids, grid layers and their cells, and point location.
 
-Reads are scoped by `restrict`; writes go through `areas.services` (imported lazily: that module
-is written alongside this one). Missing and out-of-scope objects are the same 404.
+Reads are scoped by `restrict`; writes go through `areas.services`. Missing and out-of-scope objects are the same 404.
 """
 
 from __future__ import annotations
@@ -18,17 +17,12 @@ from civicgrid.core.api import HoldsActionSomewhere, ScopedModelViewSet, ScopedR
 from civicgrid.core.errors import ServiceError
 from civicgrid.core.scope import path_in_scope
 
+from .. import services
 from ..choices import Crs
 from ..codes import CodeError, area_path
 from ..models import Area, Grid, GridLayer, LayerCell
 from . import serializers as s
 from .filtersets import AreaFilterSet, GridFilterSet, LayerCellFilterSet
-
-
-def _services():
-    from civicgrid.areas import services
-
-    return services
 
 
 def _geometry_args(data: dict) -> dict:
@@ -80,7 +74,7 @@ class AreaViewSet(ScopedModelViewSet):
                 field="code",
             )
         return self._write(
-            lambda: _services().do_create_area(
+            lambda: services.do_create_area(
                 actor=request.user,
                 code=data["code"],
                 name=data["name"],
@@ -100,7 +94,7 @@ class AreaViewSet(ScopedModelViewSet):
         changes = {k: v for k, v in serializer.validated_data.items() if k not in ("boundary", "crs")}
         changes.update(_geometry_args(serializer.validated_data))
         return self._write(
-            lambda: _services().do_update_area(instance, actor=request.user, **changes),
+            lambda: services.do_update_area(instance, actor=request.user, **changes),
             "update",
             status.HTTP_200_OK,
         )
@@ -114,7 +108,7 @@ class AreaViewSet(ScopedModelViewSet):
         return Response(s.AreaDetailSerializer(instance).data, status=code)
 
     def perform_destroy(self, instance):
-        _services().do_delete_area(instance, actor=self.request.user)
+        services.do_delete_area(instance, actor=self.request.user)
 
 
 @extend_schema_view(
@@ -159,7 +153,7 @@ class GridViewSet(ScopedModelViewSet):
         data.pop("boundary", None)
         data.pop("crs", None)
         with transaction.atomic():
-            grid = _services().do_create_grid(actor=request.user, **data, **geometry)
+            grid = services.do_create_grid(actor=request.user, **data, **geometry)
             self.assert_still_in_scope(grid, "create")
         return self._respond(grid, status.HTTP_201_CREATED)
 
@@ -175,12 +169,12 @@ class GridViewSet(ScopedModelViewSet):
             serializer.is_valid(raise_exception=True)
             changes = {k: v for k, v in serializer.validated_data.items() if k not in ("boundary", "crs")}
             changes.update(_geometry_args(serializer.validated_data))
-            grid = _services().do_update_grid(instance, actor=request.user, **changes)
+            grid = services.do_update_grid(instance, actor=request.user, **changes)
             self.assert_still_in_scope(grid, "update")
         return self._respond(grid)
 
     def perform_destroy(self, instance):
-        _services().do_delete_grid(instance, actor=self.request.user)
+        services.do_delete_grid(instance, actor=self.request.user)
 
     @extend_schema(request=s.GridWorkersSerializer, responses=s.GridDetailSerializer, summary=_("设置网格员"))
     @action(detail=True, methods=["post"], url_path="workers")
@@ -191,7 +185,7 @@ class GridViewSet(ScopedModelViewSet):
             grid = self.get_object()
             serializer = s.GridWorkersSerializer(data=request.data, context=self.get_serializer_context())
             serializer.is_valid(raise_exception=True)
-            _services().do_set_grid_workers(grid, serializer.validated_data["workers"], actor=request.user)
+            services.do_set_grid_workers(grid, serializer.validated_data["workers"], actor=request.user)
         return self._respond(grid)
 
 
