@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser, Permission
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.areas.models import Area, Grid
 from civicgrid.core.models import ScopedModel, TimeStampedModel
@@ -31,7 +32,7 @@ class Unit(ScopedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = _("单位")
-        verbose_name_plural = _("单位")
+        verbose_name_plural = pgettext_lazy("plural", "单位")
         ordering = ["area__code", "name"]
 
     def __str__(self):
@@ -72,7 +73,7 @@ class User(AbstractUser, ScopedModel):
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name_plural = pgettext_lazy("plural", "用户")
         ordering = ["username"]
 
     def __str__(self):
@@ -109,10 +110,22 @@ class Role(TimeStampedModel):
 
     class Meta:
         verbose_name = _("角色")
-        verbose_name_plural = _("角色")
+        verbose_name_plural = pgettext_lazy("plural", "角色")
         ordering = ["code"]
 
     def __str__(self):
+        return self.name
+
+    @property
+    def label(self):
+        """The role's name in the user's language: built-in roles carry translated names in code;
+        roles an office defines itself show the name it typed."""
+        if self.is_system:
+            from .roles import SYSTEM_ROLES
+
+            spec = SYSTEM_ROLES.get(self.code)
+            if spec is not None:
+                return spec["name"]
         return self.name
 
     def permission_names(self) -> set[str]:
@@ -145,7 +158,7 @@ class RoleAssignment(ScopedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = _("角色授权")
-        verbose_name_plural = _("角色授权")
+        verbose_name_plural = pgettext_lazy("plural", "角色授权")
         constraints = [
             models.UniqueConstraint(fields=["user", "role", "area", "grid"], name="unique_role_assignment"),
             models.UniqueConstraint(
@@ -176,7 +189,7 @@ class ApiToken(TimeStampedModel):
 
     class Meta:
         verbose_name = _("API 令牌")
-        verbose_name_plural = _("API 令牌")
+        verbose_name_plural = pgettext_lazy("plural", "API 令牌")
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"

@@ -9,6 +9,7 @@ Geometries are GeoJSON geometry dicts in WGS-84; the spatial index lives in memo
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.core.models import ScopedModel, TimeStampedModel
 
@@ -37,7 +38,7 @@ class Area(ScopedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = _("行政区划")
-        verbose_name_plural = _("行政区划")
+        verbose_name_plural = pgettext_lazy("plural", "行政区划")
         ordering = ["code"]
         permissions = [("import_area", _("可导入区划与网格")), ("export_area", _("可导出区划与网格"))]
 
@@ -58,7 +59,7 @@ class AreaCodeChange(models.Model):
 
     class Meta:
         verbose_name = _("区划代码变更")
-        verbose_name_plural = _("区划代码变更")
+        verbose_name_plural = pgettext_lazy("plural", "区划代码变更")
 
     def __str__(self):
         return f"{self.vintage}: {self.old_code} → {self.new_code}"
@@ -75,7 +76,7 @@ class GridLayer(TimeStampedModel):
 
     class Meta:
         verbose_name = _("网格图层")
-        verbose_name_plural = _("网格图层")
+        verbose_name_plural = pgettext_lazy("plural", "网格图层")
         ordering = ["-is_master", "code"]
         constraints = [
             models.UniqueConstraint(
@@ -120,7 +121,7 @@ class Grid(ScopedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = _("网格")
-        verbose_name_plural = _("网格")
+        verbose_name_plural = pgettext_lazy("plural", "网格")
         ordering = ["code"]
 
     def __str__(self):
@@ -146,7 +147,7 @@ class LayerCell(ScopedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = _("专业网格单元")
-        verbose_name_plural = _("专业网格单元")
+        verbose_name_plural = pgettext_lazy("plural", "专业网格单元")
         ordering = ["layer", "code"]
         constraints = [models.UniqueConstraint(fields=["layer", "code"], name="unique_cell_code_per_layer")]
 

@@ -9,6 +9,7 @@ so that deleting a user can neither cascade into nor break the chain.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ChangeAction(models.TextChoices):
@@ -58,7 +59,7 @@ class ObjectChange(ChainedRow):
 
     class Meta(ChainedRow.Meta):
         verbose_name = _("变更记录")
-        verbose_name_plural = _("变更记录")
+        verbose_name_plural = pgettext_lazy("plural", "变更记录")
         indexes = [models.Index(fields=["object_type", "object_id", "id"])]
         permissions = [("verify_audit", _("可校验审计链"))]
 
@@ -84,7 +85,7 @@ class AccessLog(ChainedRow):
 
     class Meta(ChainedRow.Meta):
         verbose_name = _("个人信息访问记录")
-        verbose_name_plural = _("个人信息访问记录")
+        verbose_name_plural = pgettext_lazy("plural", "个人信息访问记录")
         permissions = [("reveal_personal_data", _("可查看未脱敏的个人信息"))]
 
 

@@ -139,3 +139,12 @@ def test_minutes_filter():
     assert minutes(timedelta(seconds=61)) == 2
     assert minutes(0.5) == 30
     assert minutes("x") == 0
+
+
+@pytest.mark.django_db
+def test_home_shows_built_in_role_names_in_the_chosen_language(world, client, settings):
+    client.force_login(world.user("township"))
+    assert "乡镇（街道）综治工作人员" in client.get("/").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/").content.decode()
+    assert "乡镇（街道）综治工作人员" not in page
