@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "axes",
     "civicgrid.core",
     "civicgrid.audit",
+    "civicgrid.calendars",
     "civicgrid.areas",
     "civicgrid.accounts",
     "civicgrid.web",
@@ -205,7 +206,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CivicGrid API",
-    "DESCRIPTION": "市域社会治理平台 REST API",
+    "DESCRIPTION": _("市域社会治理平台 REST API"),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI and Redoc served from the drf-spectacular-sidecar wheel: no CDN.
