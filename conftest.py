@@ -71,13 +71,17 @@ def api_client_for(world):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_spatial_index():
-    """Each test's database differs from the last one's: drop the process's cached locate index."""
+def _fresh_process_caches():
+    """Each test's database differs from the last one's: drop the process's cached locate index
+    and working-day calendar."""
     from civicgrid.areas import spatial_index
+    from civicgrid.calendars import store
 
     spatial_index.reset()
+    store.reset()
     yield
     spatial_index.reset()
+    store.reset()
 
 
 @pytest.fixture(autouse=True)
