@@ -116,6 +116,8 @@ def test_compiled_catalogue_matches_the_po_file():
                 (compiled.ngettext(entry["msgid"], entry["msgid_plural"], 1), entry["msgstr[0]"]),
                 (compiled.ngettext(entry["msgid"], entry["msgid_plural"], 2), entry["msgstr[1]"]),
             ]
+        elif "msgctxt" in entry:
+            pairs = [(compiled.pgettext(entry["msgctxt"], entry["msgid"]), entry["msgstr"])]
         else:
             pairs = [(compiled.gettext(entry["msgid"]), entry["msgstr"])]
         stale += [(entry["msgid"], got) for got, want in pairs if got != want]
