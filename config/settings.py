@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "civicgrid.calendars",
     "civicgrid.areas",
     "civicgrid.accounts",
+    "civicgrid.cases",
+    "civicgrid.events",
     "civicgrid.web",
 ]
 
