@@ -27,12 +27,33 @@ _EDIT_PEOPLE = [
     for model in ("unit", "user", "roleassignment", "apitoken")
     for verb in ("add", "change", "delete")
 ] + ["accounts.view_apitoken"]
+# The case kernel (civicgrid.cases): view and report, the workflow steps, and the oversight actions.
+_CASE_VIEW = ["cases.view_case"]
+_CASE_CENTRE = [
+    "cases.view_case",
+    "cases.report_case",
+    "cases.register_case",
+    "cases.dispatch_case",
+    "cases.verify_case",
+    "cases.close_case",
+    "cases.callback_case",
+    "cases.urge_case",
+    "cases.escalate_case",
+    "cases.approve_extension",
+]
 
 SYSTEM_ROLES: dict[str, dict] = {
     "grid_worker": {
         "name": _("网格员"),
         "description": _("在本网格巡查、采集、上报和就地处置"),
-        "permissions": [*_VIEW_PLACES, *_VIEW_ORG],
+        "permissions": [
+            *_VIEW_PLACES,
+            *_VIEW_ORG,
+            *_CASE_VIEW,
+            "cases.report_case",
+            "cases.handle_case",
+            "cases.escalate_case",
+        ],
     },
     "township_officer": {
         "name": _("乡镇（街道）综治工作人员"),
@@ -44,32 +65,60 @@ SYSTEM_ROLES: dict[str, dict] = {
             *_REVEAL,
             "areas.change_grid",
             "areas.export_area",
+            *_CASE_CENTRE,
+            "cases.handle_case",
         ],
     },
     "county_dispatcher": {
         "name": _("县（区）指挥中心调度员"),
         "description": _("登记、分拨、督办本县（区）事项"),
-        "permissions": [*_VIEW_PLACES, *_VIEW_ORG, *_VIEW_PEOPLE, *_REVEAL, "areas.export_area"],
+        "permissions": [
+            *_VIEW_PLACES,
+            *_VIEW_ORG,
+            *_VIEW_PEOPLE,
+            *_REVEAL,
+            "areas.export_area",
+            *_CASE_CENTRE,
+            "cases.supervise_case",
+        ],
     },
     "city_dispatcher": {
         "name": _("市指挥中心调度员"),
         "description": _("登记、分拨、督办全市事项"),
-        "permissions": [*_VIEW_PLACES, *_VIEW_ORG, *_VIEW_PEOPLE, *_REVEAL, "areas.export_area"],
+        "permissions": [
+            *_VIEW_PLACES,
+            *_VIEW_ORG,
+            *_VIEW_PEOPLE,
+            *_REVEAL,
+            "areas.export_area",
+            *_CASE_CENTRE,
+            "cases.supervise_case",
+        ],
     },
     "department_handler": {
         "name": _("部门承办人员"),
         "description": _("签收、处置、反馈派给本单位的事项"),
-        "permissions": [*_VIEW_PLACES, *_VIEW_ORG],
+        # Handlers also see and act on cases assigned to their unit outside their area
+        # (assignment-based access, cases.models.CaseQuerySet.restrict).
+        "permissions": [*_VIEW_PLACES, *_VIEW_ORG, *_CASE_VIEW, "cases.handle_case"],
     },
     "mediator": {
         "name": _("调解员"),
         "description": _("受理和调解矛盾纠纷"),
-        "permissions": [*_VIEW_PLACES, *_VIEW_ORG, *_REVEAL],
+        "permissions": [*_VIEW_PLACES, *_VIEW_ORG, *_REVEAL, *_CASE_VIEW, "cases.report_case"],
     },
     "leader": {
         "name": _("领导"),
         "description": _("查看辖区态势、统计与考核"),
-        "permissions": [*_VIEW_PLACES, *_VIEW_ORG, *_VIEW_PEOPLE, "areas.export_area"],
+        "permissions": [
+            *_VIEW_PLACES,
+            *_VIEW_ORG,
+            *_VIEW_PEOPLE,
+            "areas.export_area",
+            *_CASE_VIEW,
+            "cases.urge_case",
+            "cases.supervise_case",
+        ],
     },
     "auditor": {
         "name": _("审计员"),
@@ -81,6 +130,7 @@ SYSTEM_ROLES: dict[str, dict] = {
             "audit.view_objectchange",
             "audit.view_accesslog",
             "audit.verify_audit",
+            *_CASE_VIEW,
         ],
     },
     "administrator": {
@@ -89,6 +139,33 @@ SYSTEM_ROLES: dict[str, dict] = {
         "permissions": [*_VIEW_PLACES, *_VIEW_ORG, *_VIEW_PEOPLE, *_EDIT_PLACES, *_EDIT_PEOPLE],
     },
 }
+
+
+# The event taxonomy and the dispatch catalogue (civicgrid.events). Every staff role reads the
+# taxonomy; the dispatch catalogue (派单目录) is kept by the dispatchers and the administrator, each over
+# their own area; the city-wide taxonomy is changed by an administrator holding the whole city.
+_EVENTS_TAXONOMY_PERMISSIONS = {
+    "grid_worker": ["events.view_category"],
+    "township_officer": ["events.view_category", "events.view_dispatchrule"],
+    "county_dispatcher": [
+        "events.view_category",
+        *(f"events.{v}_dispatchrule" for v in ("view", "add", "change", "delete")),
+    ],
+    "city_dispatcher": [
+        "events.view_category",
+        *(f"events.{v}_dispatchrule" for v in ("view", "add", "change", "delete")),
+    ],
+    "department_handler": ["events.view_category", "events.view_dispatchrule"],
+    "mediator": ["events.view_category"],
+    "leader": ["events.view_category", "events.view_dispatchrule"],
+    "auditor": ["events.view_category", "events.view_dispatchrule"],
+    "administrator": [
+        *(f"events.{v}_category" for v in ("view", "add", "change")),
+        *(f"events.{v}_dispatchrule" for v in ("view", "add", "change", "delete")),
+    ],
+}
+for _code, _perms in _EVENTS_TAXONOMY_PERMISSIONS.items():
+    SYSTEM_ROLES[_code]["permissions"] = [*SYSTEM_ROLES[_code]["permissions"], *_perms]
 
 
 def resolve_permissions(names):

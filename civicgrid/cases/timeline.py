@@ -1,0 +1,84 @@
+"""Timeline entries: one function per kind of entry, called by the services inside their
+transaction (the entry rolls back with the change it describes)."""
+
+from __future__ import annotations
+
+from .choices import TimelineKind
+from .models import Case, TimelineEntry
+
+
+def _actor(actor):
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def _write(case: Case, kind: str, actor, now, *, action="", from_status="", to_status="", note="", data=None):
+    return TimelineEntry.objects.create(
+        case=case,
+        kind=kind,
+        action=action,
+        actor=_actor(actor),
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=data or {},
+        time=now,
+    )
+
+
+def opened(case: Case, actor, now, data=None) -> TimelineEntry:
+    return _write(case, TimelineKind.OPENED, actor, now, to_status=case.status, data=data)
+
+
+def transitioned(case: Case, action: str, actor, now, from_status: str, note: str, data) -> TimelineEntry:
+    return _write(
+        case,
+        TimelineKind.TRANSITION,
+        actor,
+        now,
+        action=action,
+        from_status=from_status,
+        to_status=case.status,
+        note=note,
+        data=data,
+    )
+
+
+def assigned(
+    case: Case, actor, now, lead_id: int, co_ids: list[int], designated: bool, note=""
+) -> TimelineEntry:
+    data = {"lead_unit": lead_id, "co_units": co_ids, "designated": designated}
+    return _write(case, TimelineKind.ASSIGNED, actor, now, action="assign", note=note, data=data)
+
+
+def urged(case: Case, actor, now, note="") -> TimelineEntry:
+    return _write(
+        case, TimelineKind.URGED, actor, now, action="urge", note=note, data={"count": case.urge_count}
+    )
+
+
+def supervised(case: Case, actor, now, old: str, new: str, note="") -> TimelineEntry:
+    data = {"from": old, "to": new}
+    return _write(case, TimelineKind.SUPERVISED, actor, now, action="supervise", note=note, data=data)
+
+
+def escalated(case: Case, actor, now, old: str, new: str, note="", extra=None) -> TimelineEntry:
+    data = {"from": old, "to": new, **(extra or {})}
+    return _write(case, TimelineKind.ESCALATED, actor, now, action="escalate", note=note, data=data)
+
+
+def extension_requested(case: Case, actor, now, clock: str, amount: int, reason: str) -> TimelineEntry:
+    data = {"clock": clock, "amount": amount}
+    return _write(
+        case, TimelineKind.EXTENSION_REQUESTED, actor, now, action="request_extension", note=reason, data=data
+    )
+
+
+def extension_decided(case: Case, actor, now, clock: str, amount: int, approved: bool, note="", due=None):
+    data = {"clock": clock, "amount": amount, "approved": approved, "due_date": due}
+    return _write(
+        case, TimelineKind.EXTENSION_DECIDED, actor, now, action="decide_extension", note=note, data=data
+    )
+
+
+def deadlines_recomputed(case: Case, now, changes: list[dict]) -> TimelineEntry:
+    return _write(case, TimelineKind.DEADLINES_RECOMPUTED, None, now, data={"changes": changes})
