@@ -4,8 +4,9 @@ model comes later and can replace this behind the same `suggest`).
 How a text is scored:
 * the title and the description are normalised (full-width → half-width, lower case, whitespace
   removed); jieba is not available, so keywords are matched as substrings of the Chinese text;
-* keywords are tried longest first, and the characters a keyword matched are used up: "垃圾" does not
-  count again inside "暴露垃圾", so a specific phrase is not diluted by the generic words it contains;
+* keywords are tried longest first, and a keyword lying wholly inside a longer one already found does
+  not count: "垃圾" does not count again inside "暴露垃圾", so a specific phrase is not diluted by
+  the generic words it contains (keywords that merely overlap both count);
 * each keyword found adds its weight (see `taxonomy_services.default_weight`) once, doubled when it
   occurs in the title (the title is the reporter's own summary);
 * only active 小类 (and 大类 without 小类) are scored. Ties go to the taxonomy's order
@@ -36,17 +37,16 @@ def normalise(text: str | None) -> str:
     return "".join(text.split())
 
 
-def _consume(text: list[str | None], word: str) -> bool:
-    """Find `word` in the unused characters of `text`; mark every occurrence used."""
-    found, n, i = False, len(word), 0
-    while i + n <= len(text):
-        if all(text[i + k] == word[k] for k in range(n)):
-            for k in range(n):
-                text[i + k] = None
+def _consume(covered: list[bool], text: str, word: str) -> bool:
+    """Find `word` in `text` where it is not wholly inside a longer keyword already found; mark the
+    characters it covers. Partial overlaps count ("夜间施工" and "施工噪音" in "夜间施工噪音"), a
+    word contained in a longer match does not ("噪音" there)."""
+    found, n, start = False, len(word), text.find(word)
+    while start != -1:
+        if not all(covered[start : start + n]):
+            covered[start : start + n] = [True] * n
             found = True
-            i += n
-        else:
-            i += 1
+        start = text.find(word, start + 1)
     return found
 
 
@@ -81,13 +81,13 @@ class Classifier:
 
     def suggest(self, title: str = "", description: str = "", limit: int = 3) -> list[Suggestion]:
         """Up to `limit` categories whose keywords occur in the text, best first; [] when none does."""
-        title_chars: list[str | None] = list(normalise(title))
-        body_chars: list[str | None] = list(normalise(description))
+        title, description = normalise(title), normalise(description)
+        title_covered, body_covered = [False] * len(title), [False] * len(description)
         scores: dict[int, float] = {}
         hits: dict[int, list[str]] = {}
         for word, owners in self.keywords:
-            in_title = _consume(title_chars, word)
-            in_body = _consume(body_chars, word)
+            in_title = _consume(title_covered, title, word)
+            in_body = _consume(body_covered, description, word)
             if not (in_title or in_body):
                 continue
             for pk, weight in owners:
