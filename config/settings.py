@@ -72,9 +72,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "civicgrid.core",
     "civicgrid.audit",
     "civicgrid.calendars",
+    "civicgrid.notifications",
     "civicgrid.areas",
     "civicgrid.accounts",
     "civicgrid.cases",
@@ -234,6 +237,16 @@ CIVICGRID = {
     # Digitising noise tolerated when a grid must lie inside its village and not overlap neighbours.
     "GRID_TOLERANCE_M": env("CIVICGRID_GRID_TOLERANCE_M"),
 }
+
+# --- background work (docs/background-work.md) ----------------------------------------------------
+# Django's task API (django-tasks backport) on the database backend: no broker; `manage.py worker`
+# runs the queue and the periodic jobs, and workers on several machines share the database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Dotted paths of the classes that send SMS and email (civicgrid.notifications.senders.Sender).
+# The default writes each message to the log: nothing leaves the machine until a deployment plugs
+# in its gateway.
+CIVICGRID_SMS_SENDER = env("CIVICGRID_SMS_SENDER", default="civicgrid.notifications.senders.LoggingSender")
+CIVICGRID_EMAIL_SENDER = env("CIVICGRID_EMAIL_SENDER", default="civicgrid.notifications.senders.LoggingSender")
 
 LOGGING = {
     "version": 1,
