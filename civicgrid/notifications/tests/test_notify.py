@@ -35,7 +35,10 @@ def test_notify_writes_one_inbox_row_per_recipient(world):
     assert len(result.notifications) == 2
     rows = Notification.objects.order_by("recipient_id")
     assert [(n.recipient_id, n.title, n.kind, n.link, n.read_at) for n in rows] == sorted(
-        [(handler.pk, "事件已超期", "case.overdue", "/cases/1/", None), (township.pk, "事件已超期", "case.overdue", "/cases/1/", None)]
+        [
+            (handler.pk, "事件已超期", "case.overdue", "/cases/1/", None),
+            (township.pk, "事件已超期", "case.overdue", "/cases/1/", None),
+        ]
     )
 
 
@@ -70,10 +73,13 @@ def test_rollback_sends_nothing(world, django_capture_on_commit_callbacks):
     handler = world.user("handler")
     handler.phone = "13812345678"
     handler.save(update_fields=["phone"])
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            _notify([handler], channels=("sms",))
-            raise RuntimeError("the caller's write failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _notify([handler], channels=("sms",))
+        raise RuntimeError("the caller's write failed")
     assert (OutboundMessage.objects.count(), DBTaskResult.objects.count(), len(callbacks)) == (0, 0, 0)
 
 
@@ -83,7 +89,11 @@ def test_missing_address_is_a_visible_failure_not_a_silent_drop(world):
     township.save(update_fields=["phone"])
     result = _notify([township], channels=("sms",))
     message = result.messages[0]
-    assert (message.status, message.address, message.last_error) == ("failed", "", "收件人没有手机号，短信未发送。")
+    assert (message.status, message.address, message.last_error) == (
+        "failed",
+        "",
+        "收件人没有手机号，短信未发送。",
+    )
 
 
 @pytest.mark.parametrize(
@@ -110,9 +120,14 @@ def test_bad_input_names_the_field_and_writes_nothing(world, kwargs, field, code
 
 def test_related_object_is_stored_as_type_and_id(world):
     area = world.area("338001001000")
-    result = notify(recipients=[world.user("handler")], kind="k", title="t", related=area, idempotency_key="r")
+    result = notify(
+        recipients=[world.user("handler")], kind="k", title="t", related=area, idempotency_key="r"
+    )
     row = result.notifications[0]
-    assert (row.related_type, row.related_id) == (f"{area._meta.app_label}.{area._meta.model_name}", str(area.pk))
+    assert (row.related_type, row.related_id) == (
+        f"{area._meta.app_label}.{area._meta.model_name}",
+        str(area.pk),
+    )
 
 
 def test_addresses_are_masked():
