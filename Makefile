@@ -33,6 +33,9 @@ demo: install
 	$(PY) manage.py seed_calendar
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py load_demo --url http://$(HOST):$(PORT)/
+	@# The background worker (tasks + periodic jobs) runs beside the server and stops with it.
+	$(PY) manage.py worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: install
