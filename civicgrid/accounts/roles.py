@@ -13,6 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
+# Apps whose permissions are the governance work itself. An administrator may grant roles made of
+# them without holding them (三员分立: administrators manage accounts, they do not handle cases); every
+# other permission (audit, personal data, accounts, places) can only be granted by someone who holds
+# it. A new case-kind app adds its label here.
+DELEGABLE_APPS = frozenset({"cases", "events"})
+
 _VIEW_PLACES = ["areas.view_area", "areas.view_grid", "areas.view_gridlayer", "areas.view_layercell"]
 _VIEW_ORG = ["accounts.view_unit", "accounts.view_role"]
 _VIEW_PEOPLE = ["accounts.view_user", "accounts.view_roleassignment"]

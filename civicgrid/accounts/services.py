@@ -30,6 +30,7 @@ from civicgrid.core.scope import path_in_scope
 from .choices import UnitKind
 from .error_codes import AccountsErrorCode as Code
 from .models import ApiToken, RoleAssignment, Unit, User
+from .roles import DELEGABLE_APPS
 from .tokens import generate_token, token_digest
 
 _MOBILE = re.compile(r"^1\d{10}$")
@@ -302,7 +303,17 @@ def reveal_personal_data(target: User, *, actor, purpose: str = "") -> dict:
 
 
 def _missing_permissions(actor, role, scope_path: str) -> list[str]:
-    return sorted(p for p in role.permission_names() if not path_in_scope(actor, p, scope_path))
+    """Permissions of `role` the actor would hand out without holding them over `scope_path`.
+
+    Operational permissions (the governance work itself: case handling, dispatch…, see
+    `roles.DELEGABLE_APPS`) may be granted by an administrator who does not hold them: separation of
+    duties (三员分立) means the administrator manages accounts but does not do the work. Everything
+    else — audit, personal data, accounts, places — can only be granted by someone who holds it."""
+    return sorted(
+        p
+        for p in role.permission_names()
+        if p.split(".", 1)[0] not in DELEGABLE_APPS and not path_in_scope(actor, p, scope_path)
+    )
 
 
 def do_grant_role(*, actor, user: User, role, area=None, grid=None) -> RoleAssignment:
@@ -329,6 +340,8 @@ def do_grant_role(*, actor, user: User, role, area=None, grid=None) -> RoleAssig
             Code.ROLE_INACTIVE, _("角色“%(name)s”已停用。") % {"name": role.name}, field="role"
         )
     if actor is not None:
+        if actor.pk == user.pk and not actor.is_superuser:
+            raise ServiceError(Code.PRIVILEGE_ESCALATION, _("不能给自己授予角色。"), field="user")
         if not path_in_scope(actor, "accounts.add_roleassignment", scope_path):
             raise ServiceError(Code.GRANT_OUT_OF_SCOPE, _("您无权在该范围内授权。"), field="area")
         missing = _missing_permissions(actor, role, scope_path)

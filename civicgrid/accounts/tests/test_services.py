@@ -242,3 +242,28 @@ def test_no_borrowing_a_more_powerful_account(world):
     token, _raw = services.do_create_api_token(actor=county_admin, user=world.user("handler"), name="sync")
     assert token.user == world.user("handler")
     services.do_update_user(world.user("handler"), actor=county_admin, password="Handler-Pass-2026")
+
+
+def test_administrators_grant_operational_roles_they_do_not_hold(world):
+    """三员分立: the administrator does not handle cases but assigns the people who do."""
+    county_admin = world.user("county_admin")
+    handler_role = world.roles["department_handler"]
+    assert any(p.startswith("cases.") for p in handler_role.permission_names())
+    assert not any(p.startswith("cases.") for p in world.roles["administrator"].permission_names())
+    assignment = services.do_grant_role(
+        actor=county_admin, user=world.user("mediator"), role=handler_role, area=world.area(NAMES.county_a)
+    )
+    assert assignment.scope_path == world.area(NAMES.county_a).path
+
+
+def test_nobody_grants_themselves_a_role(world):
+    before = RoleAssignment.objects.count()
+    code, field, _ = _error(
+        services.do_grant_role,
+        actor=world.user("admin"),
+        user=world.user("admin"),
+        role=world.roles["department_handler"],
+        area=world.area(NAMES.city),
+    )
+    assert (code, field) == ("privilege_escalation", "user")
+    assert RoleAssignment.objects.count() == before
