@@ -121,9 +121,13 @@ def test_api_outbound_messages_need_the_permission(world, api_client_for):
     assert api_client_for("handler").get("/api/v1/outbound-messages/").status_code == 403
 
 
-def test_worker_command_runs_the_periodic_sweep_in_batch_mode(world, caplog):
-    """The test transaction never commits, so notify's own delivery task is never queued: the
-    message goes out through the periodic sweep the worker enqueues and then runs."""
+@pytest.mark.django_db(transaction=True)
+def test_worker_command_delivers_and_runs_the_periodic_sweep(caplog):
+    """Real commits (the worker closes connections between rounds, as a long-lived process must):
+    notify queues delivery on commit; the worker runs it and the sweep it enqueued itself."""
+    from tests.world import build_world
+
+    world = build_world()
     handler = world.user("handler")
     handler.phone = "13812345678"
     handler.save(update_fields=["phone"])
@@ -137,8 +141,11 @@ def test_worker_command_runs_the_periodic_sweep_in_batch_mode(world, caplog):
         for s, handler_fn in saved.items():
             signal.signal(s, handler_fn)
     message = OutboundMessage.objects.get()
-    assert (message.status, message.attempts, message.claimed_by) == ("sent", 1, "sweep")
+    assert (message.status, message.attempts, message.claimed_by) == ("sent", 1, "task")
     assert PeriodicJob.objects.get(name="notifications.deliver_due").last_worker == "cmd"
-    assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["SUCCESSFUL"]
+    assert sorted(DBTaskResult.objects.values_list("task_path", "status")) == [
+        ("civicgrid.notifications.tasks.deliver_due_outbound", "SUCCESSFUL"),
+        ("civicgrid.notifications.tasks.deliver_outbound", "SUCCESSFUL"),
+    ]
     assert "outbound sms to 138****5678" in caplog.text
     assert "13812345678" not in caplog.text

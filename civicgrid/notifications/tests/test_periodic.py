@@ -175,7 +175,7 @@ def test_handler_that_leaves_rows_pending_is_caught(world):
         )
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_worker_batch_run_enqueues_and_runs_periodic_jobs(only_sample_job):
     worker = PeriodicWorker(
         queue_names=["default"],
