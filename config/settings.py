@@ -246,7 +246,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # The default writes each message to the log: nothing leaves the machine until a deployment plugs
 # in its gateway.
 CIVICGRID_SMS_SENDER = env("CIVICGRID_SMS_SENDER", default="civicgrid.notifications.senders.LoggingSender")
-CIVICGRID_EMAIL_SENDER = env("CIVICGRID_EMAIL_SENDER", default="civicgrid.notifications.senders.LoggingSender")
+CIVICGRID_EMAIL_SENDER = env(
+    "CIVICGRID_EMAIL_SENDER", default="civicgrid.notifications.senders.LoggingSender"
+)
 
 LOGGING = {
     "version": 1,
