@@ -136,13 +136,23 @@ SYSTEM_ROLES: dict[str, dict] = {
             "audit.view_objectchange",
             "audit.view_accesslog",
             "audit.verify_audit",
+            "notifications.view_outboundmessage",
             *_CASE_VIEW,
         ],
     },
     "administrator": {
         "name": _("系统管理员"),
         "description": _("维护区划、网格、单位、用户与授权（不含审计与个人信息查看，三员分立）"),
-        "permissions": [*_VIEW_PLACES, *_VIEW_ORG, *_VIEW_PEOPLE, *_EDIT_PLACES, *_EDIT_PEOPLE],
+        "permissions": [
+            *_VIEW_PLACES,
+            *_VIEW_ORG,
+            *_VIEW_PEOPLE,
+            *_EDIT_PLACES,
+            *_EDIT_PEOPLE,
+            # Delivery status of SMS/e-mail (addresses masked): administrators fix failed deliveries.
+            "notifications.view_outboundmessage",
+            "notifications.change_outboundmessage",
+        ],
     },
 }
 
