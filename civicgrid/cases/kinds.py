@@ -61,6 +61,10 @@ def no_limit(case: Case, clock: str) -> Limit | None:
     return None
 
 
+def never_escalate(case: Case) -> bool:
+    return False
+
+
 @dataclass(frozen=True, eq=False)
 class CaseKind:
     """A case kind as the kernel sees it.
@@ -76,7 +80,10 @@ class CaseKind:
       a result, refuse when data is missing).
     * `on_enter[status](ctx)`: runs after any transition into that status, after the handler.
     * `on_open(ctx)`, `on_urge(ctx)`, `on_supervise(ctx)`, `on_escalate(ctx)`: kind reactions to
-      the kernel's own services (notify, re-route to the new level's centre …)."""
+      the kernel's own services (notify, re-route to the new level's centre …).
+    * `auto_escalate(case) -> bool`: asked by the timer sweep (cases.timers) when one of the case's
+      clocks turns red; True escalates the case one level (do_escalate, actor=None). The default
+      never escalates. For events it reads the category's "auto escalate" flag."""
 
     code: str
     workflow: Workflow
@@ -91,6 +98,7 @@ class CaseKind:
     on_urge: Hook | None = None
     on_supervise: Hook | None = None
     on_escalate: Hook | None = None
+    auto_escalate: Callable[[Case], bool] = never_escalate
 
     def __post_init__(self):
         if self.workflow.kind != self.code:
