@@ -12,6 +12,7 @@ class CasesConfig(AppConfig):
         from civicgrid.calendars.hooks import on_schedule_entered
 
         from .clocks import recompute_provisional
+        from .timers import register_sweep
 
         # A schedule entered for a year reached by provisional deadlines recomputes them.
         on_schedule_entered(recompute_provisional)
@@ -19,3 +20,5 @@ class CasesConfig(AppConfig):
         # post_migrate runs (after accounts'): sync the roles again then, so a first migrate
         # already grants them.
         post_migrate.connect(sync_system_roles_after_migrate, sender=self)
+        # The deadline sweep (yellow, red, auto-escalation) runs as a periodic job of the worker.
+        register_sweep()
