@@ -139,7 +139,6 @@ def dispatchers(case: Case) -> list[User]:
             role__permissions__content_type__app_label="cases",
             role__permissions__codename="dispatch_case",
         )
-        .select_related("area")
         .values_list("user_id", "scope_path", "area__level")
         .distinct()
     )
