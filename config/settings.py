@@ -195,6 +195,17 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
 ]
 
+# --- uploads (event photos): under var/, served by the front web server, never by Django ------------
+MEDIA_ROOT = Path(env("CIVICGRID_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "media/"
+# Largest photo accepted at intake or as evidence, in MB (checked with the file's magic bytes).
+CIVICGRID_MAX_PHOTO_MB = env.float("CIVICGRID_MAX_PHOTO_MB", default=10)
+# Likely duplicates: open events of the same category this close, reported this recently.
+CIVICGRID_DUPLICATE_RADIUS_M = env.float("CIVICGRID_DUPLICATE_RADIUS_M", default=100)
+CIVICGRID_DUPLICATE_WINDOW_HOURS = env.float("CIVICGRID_DUPLICATE_WINDOW_HOURS", default=72)
+# Working days a unit has to object to a dispatch (派单异议).
+CIVICGRID_OBJECTION_WORKING_DAYS = env.int("CIVICGRID_OBJECTION_WORKING_DAYS", default=1)
+
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class EventsConfig(AppConfig):
     name = "civicgrid.events"
     verbose_name = _("事件（工单）")
+
+    def ready(self):
+        from civicgrid.cases.kinds import register_kind
+
+        from .services import EVENT_KIND
+
+        # The kernel reaches the event kind only through this registry (it never imports events).
+        register_kind(EVENT_KIND)

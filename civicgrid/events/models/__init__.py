@@ -1,6 +1,17 @@
 """Models of the event (work order) kind. A package: the taxonomy and the dispatch catalogue live in
-`taxonomy.py`; the event model itself is added beside it later and re-exported here."""
+`taxonomy.py`; the event's own data (one-to-one on cases.Case) and its photos in `event.py`."""
 
+from .event import Channel, EventDetails, EventPhoto, PhotoStage, Satisfaction
 from .taxonomy import Category, DispatchRule, EmergencyService, Priority
 
-__all__ = ["Category", "DispatchRule", "EmergencyService", "Priority"]
+__all__ = [
+    "Category",
+    "Channel",
+    "DispatchRule",
+    "EmergencyService",
+    "EventDetails",
+    "EventPhoto",
+    "PhotoStage",
+    "Priority",
+    "Satisfaction",
+]

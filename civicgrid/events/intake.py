@@ -1,0 +1,376 @@
+"""The intake pipeline: one function behind every way an event comes in — the web form, a grid
+worker's report, the API (single and batch) and the historical import.
+
+    validate → coordinates (declared CRS; swapped or out of the jurisdiction → field error, never
+    stored) → locate to grid and area chain (no location: only with an explicit area code) →
+    suggested categories when none is given → likely duplicates → open the case (status "reported")
+    → an emergency category is transferred to 110/119/120/122 at once.
+
+Everything is checked before anything is written, and the writes share one transaction: a refusal
+leaves no row behind. A repeated submission (same idempotency key) returns the original event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from civicgrid.areas.coords import CoordinateError
+from civicgrid.areas.locate import LocateStatus, locate
+from civicgrid.areas.models import Area, Grid
+from civicgrid.cases.choices import Priority as CasePriority
+from civicgrid.cases.models import Case
+from civicgrid.cases.services import can_act, do_apply_action, do_open_case
+from civicgrid.core.errors import ServiceError
+
+from .classify import Classifier
+from .duplicates import find_possible_duplicates
+from .models import Category, Channel, EventDetails
+from .models.taxonomy import Priority as CategoryPriority
+from .models.taxonomy import QuestionType
+
+
+class EventErrorCode(StrEnum):
+    UNKNOWN_CATEGORY = "unknown_category"
+    INVALID_CHANNEL = "invalid_channel"
+    REQUIRED = "required"
+    INVALID_ANSWER = "invalid_answer"
+    MISSING_LOCATION = "missing_location"
+    UNLOCATED = "unlocated"
+    UNKNOWN_AREA = "unknown_area"
+    PHOTO_TOO_LARGE = "photo_too_large"
+    NOT_AN_IMAGE = "not_an_image"
+    IDEMPOTENCY_KEY_TAKEN = "idempotency_key_taken"
+    NOT_AN_EVENT = "not_an_event"
+    INVALID_MERGE = "invalid_merge"
+    OBJECTION_WINDOW_PASSED = "objection_window_passed"
+    INVALID_SATISFACTION = "invalid_satisfaction"
+    EVIDENCE_REQUIRED = "evidence_required"
+    INVALID_PHOTO = "invalid_photo"
+
+
+# --- photos ---------------------------------------------------------------------------------------
+
+DEFAULT_MAX_PHOTO_MB = 10
+
+
+def max_photo_bytes() -> int:
+    return int(float(getattr(settings, "CIVICGRID_MAX_PHOTO_MB", DEFAULT_MAX_PHOTO_MB)) * 1024 * 1024)
+
+
+def sniff_image(head: bytes) -> str | None:
+    """The image type from the file's first bytes (magic numbers), or None: the name and the
+    client's Content-Type header are not trusted."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+@dataclass(frozen=True)
+class CheckedPhoto:
+    file: object
+    content_type: str
+    size: int
+
+
+def check_photo(upload, field_name: str = "photos") -> CheckedPhoto:
+    """Refuse an oversized or non-image upload with a field error; return its sniffed type."""
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, 2)
+        size = upload.tell()
+    limit = max_photo_bytes()
+    if size > limit:
+        raise ServiceError(
+            EventErrorCode.PHOTO_TOO_LARGE,
+            _("照片不能超过 %(mb)s MB（收到 %(got).1f MB）")
+            % {"mb": limit // (1024 * 1024), "got": size / 1048576},
+            field=field_name,
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    content_type = sniff_image(head)
+    if content_type is None:
+        raise ServiceError(
+            EventErrorCode.NOT_AN_IMAGE, _("只能上传 JPEG、PNG 或 WebP 格式的照片"), field=field_name
+        )
+    return CheckedPhoto(upload, content_type, size)
+
+
+# --- category and answers -------------------------------------------------------------------------
+
+
+def resolve_category(value) -> Category | None:
+    """A Category, its code or its id → an active 小类 (or a 大类 without 小类); None for none
+    given; "unknown_category" on field `category` otherwise."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, Category):
+        category = value
+    else:
+        text = str(value).strip()
+        category = Category.objects.filter(code=text).select_related("parent").first()
+    if (
+        category is None
+        or not category.is_active
+        or (category.parent_id is not None and not category.parent.is_active)
+        or category.children.filter(is_active=True).exists()
+    ):
+        raise ServiceError(
+            EventErrorCode.UNKNOWN_CATEGORY,
+            _("事件分类“%(code)s”不存在或已停用，请选择一个有效的小类")
+            % {"code": getattr(value, "code", value)},
+            field="category",
+        )
+    return category
+
+
+def clean_answers(category: Category | None, answers, photo_count: int) -> dict:
+    """Check the answers against the category's typed questions: each error names the question,
+    e.g. "answers.casualties". A required photo question is satisfied by an attached photo."""
+    if answers in (None, ""):
+        answers = {}
+    if not isinstance(answers, dict):
+        raise ServiceError(EventErrorCode.INVALID_ANSWER, _("分类必填信息必须是对象"), field="answers")
+    if category is None:
+        return dict(answers)
+    cleaned = {}
+    for question in category.required_fields or ():
+        key, qtype, label = question["key"], question["type"], question["label"]
+        where = f"answers.{key}"
+        value = answers.get(key)
+        if qtype == QuestionType.PHOTO:
+            if question.get("required") and photo_count == 0:
+                raise ServiceError(
+                    EventErrorCode.REQUIRED, _("请上传“%(label)s”") % {"label": label}, field="photos"
+                )
+            continue
+        if value in (None, ""):
+            if question.get("required"):
+                raise ServiceError(
+                    EventErrorCode.REQUIRED, _("请填写“%(label)s”") % {"label": label}, field=where
+                )
+            continue
+        cleaned[key] = _clean_answer(question, value, where)
+    return cleaned
+
+
+def _clean_answer(question: dict, value, where: str):
+    qtype, label = question["type"], question["label"]
+
+    def bad(message):
+        return ServiceError(EventErrorCode.INVALID_ANSWER, message % {"label": label}, field=where)
+
+    if qtype == QuestionType.BOOL:
+        if isinstance(value, bool):
+            return value
+        if value in ("true", "false", "1", "0", "是", "否"):
+            return value in ("true", "1", "是")
+        raise bad(_("“%(label)s”应为是或否"))
+    if qtype == QuestionType.NUMBER:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise bad(_("“%(label)s”应为数字")) from None
+        if isinstance(value, bool) or not math.isfinite(number):
+            raise bad(_("“%(label)s”应为数字"))
+        return int(number) if number.is_integer() else number
+    if qtype == QuestionType.CHOICE:
+        if value not in question.get("choices", ()):
+            raise bad(_("“%(label)s”不是可选项之一"))
+        return value
+    if qtype == QuestionType.DATE:
+        if not isinstance(value, str) or parse_date(value) is None:
+            raise bad(_("“%(label)s”应为日期（YYYY-MM-DD）"))
+        return value
+    if not isinstance(value, str) or len(value) > 500:
+        raise bad(_("“%(label)s”应为不超过 500 字的文本"))
+    return value.strip()
+
+
+# --- location -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    area: Area
+    grid: Grid | None
+    lon: float | None
+    lat: float | None
+
+
+def _has(value) -> bool:
+    return value not in (None, "")
+
+
+def resolve_place(lon, lat, crs: str = "wgs84", area_code: str | None = None) -> Place:
+    """Coordinates → grid and area (WGS-84 stored); no coordinates → the explicit area code; else a
+    field error on "location". Bad, swapped or far-away coordinates are refused, never stored."""
+    if _has(lon) or _has(lat):
+        try:
+            found = locate(lon, lat, crs or "wgs84")
+        except CoordinateError as exc:
+            raise ServiceError(exc.code, exc.message, field=exc.field) from None
+        if found.status == LocateStatus.GRID:
+            grid = Grid.objects.select_related("village").get(pk=found.grid.id)
+            return Place(grid.village, grid, found.lon, found.lat)
+        if found.status == LocateStatus.AREA:
+            return Place(Area.objects.get(pk=found.area.id), None, found.lon, found.lat)
+        if not _has(area_code):
+            raise ServiceError(EventErrorCode.UNLOCATED, found.reason, field="location")
+        return Place(_area_by_code(area_code), None, found.lon, found.lat)
+    if not _has(area_code):
+        raise ServiceError(
+            EventErrorCode.MISSING_LOCATION, _("请提供事发位置（经纬度）或所在区划代码"), field="location"
+        )
+    return Place(_area_by_code(area_code), None, None, None)
+
+
+def _area_by_code(code) -> Area:
+    area = Area.objects.filter(code=str(code).strip(), is_active=True).first()
+    if area is None:
+        raise ServiceError(
+            EventErrorCode.UNKNOWN_AREA, _("区划代码“%(code)s”不存在") % {"code": code}, field="area_code"
+        )
+    return area
+
+
+# --- the pipeline ---------------------------------------------------------------------------------
+
+_PRIORITY = {
+    CategoryPriority.NORMAL: CasePriority.LOW,
+    CategoryPriority.URGENT: CasePriority.HIGH,
+    CategoryPriority.CRITICAL: CasePriority.URGENT,
+}
+
+
+@dataclass
+class IntakeResult:
+    """The event (a `cases.Case`), whether this call created it (False: a repeated submission
+    returned the original) and the likely duplicates found at intake."""
+
+    case: Case
+    created: bool
+    possible_duplicates: list[Case] = field(default_factory=list)
+
+
+def _existing(key, actor) -> IntakeResult | None:
+    details = EventDetails.objects.filter(idempotency_key=key).select_related("case").first()
+    if details is None:
+        return None
+    if actor is not None and not can_act(actor, "cases.view_case", details.case):
+        # Another reporter's key: say the key is taken without revealing their event.
+        raise ServiceError(
+            EventErrorCode.IDEMPOTENCY_KEY_TAKEN, _("该幂等键已被使用"), field="idempotency_key"
+        )
+    dups = list(Case.objects.filter(pk__in=details.possible_duplicates))
+    return IntakeResult(details.case, False, dups)
+
+
+def report_event(
+    *,
+    actor,
+    title: str,
+    channel: str,
+    description: str = "",
+    category=None,
+    lon=None,
+    lat=None,
+    crs: str = "wgs84",
+    area_code: str | None = None,
+    address: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    answers=None,
+    photos=(),
+    idempotency_key: str | None = None,
+    opened_at: dt.datetime | None = None,
+    classifier: Classifier | None = None,
+) -> IntakeResult:
+    """Run the whole intake pipeline for one event (see the module docstring). `actor` needs
+    `cases.report_case` over the place (None: a channel that authenticated the reporter itself, or
+    the historical import). Raises ServiceError naming the field; nothing is written then."""
+    key = (idempotency_key or "").strip() or None
+    if key is not None:
+        if len(key) > 100:
+            raise ServiceError(
+                EventErrorCode.INVALID_ANSWER, _("幂等键不能超过 100 个字符"), field="idempotency_key"
+            )
+        found = _existing(key, actor)
+        if found is not None:
+            return found
+    if channel not in Channel.values:
+        raise ServiceError(
+            EventErrorCode.INVALID_CHANNEL, _("来源渠道“%(value)s”无效") % {"value": channel}, field="channel"
+        )
+    category = resolve_category(category)
+    checked = [check_photo(p, f"photos[{i}]") for i, p in enumerate(photos or ())]
+    answers = clean_answers(category, answers, len(checked))
+    place = resolve_place(lon, lat, crs, area_code)
+    suggestions = []
+    if category is None:
+        suggestions = (classifier or Classifier.from_database()).suggest(title or "", description or "")
+    at = opened_at or timezone.now()
+    duplicates = find_possible_duplicates(category, place.lon, place.lat, at)
+    details = {
+        "channel": channel,
+        "category": category,
+        "suggested_categories": [
+            {"id": s.category.pk, "code": s.category.code, "name": s.category.name, "score": s.score}
+            for s in suggestions
+        ],
+        "possible_duplicates": [c.pk for c in duplicates],
+        "reporter_name": (reporter_name or "").strip()[:50],
+        "reporter_phone": (reporter_phone or "").strip()[:30],
+        "answers": answers,
+        "idempotency_key": key,
+        "address": (address or "").strip()[:200],
+    }
+    try:
+        with transaction.atomic():
+            case = do_open_case(
+                "event",
+                actor=actor,
+                title=title,
+                description=description or "",
+                area=place.area,
+                grid=place.grid,
+                lon=place.lon,
+                lat=place.lat,
+                priority=_PRIORITY.get(category.priority) if category else None,
+                opened_at=opened_at,
+                details=details,
+                photos=checked,
+            )
+            if category is not None and category.emergency_transfer:
+                # Emergencies are transferred at once by the system, never left in a queue.
+                case = do_apply_action(
+                    case,
+                    "transfer",
+                    actor=None,
+                    expected_version=case.version,
+                    note=_("紧急事件，已转 %(target)s")
+                    % {"target": category.get_emergency_transfer_display()},
+                    target=category.emergency_transfer,
+                )
+    except IntegrityError:
+        # Two submissions with the same key at once: the loser returns the winner's event.
+        if key is not None:
+            found = _existing(key, actor)
+            if found is not None:
+                return found
+        raise
+    return IntakeResult(case, True, duplicates)
