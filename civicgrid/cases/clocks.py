@@ -45,6 +45,13 @@ def _apply(deadline: CaseDeadline, clock: Clock, *, as_of: dt.datetime | None = 
     deadline.store_clock(clock)
     deadline.store_due(due)
     deadline.warn_at = _warn_at(deadline.started_at, due.due_at)
+    # A deadline that moved later (extension, pause, a schedule entered) is no longer yellow or red
+    # until the sweep sees it pass again; its next announcement carries the new due time.
+    now = timezone.now()
+    if deadline.overdue_at and deadline.due_at and deadline.due_at > now:
+        deadline.overdue_at = None
+    if deadline.warned_at and deadline.warn_at and deadline.warn_at > now:
+        deadline.warned_at = None
     return due
 
 
@@ -166,7 +173,17 @@ def recompute_provisional(years) -> int:
             _apply(deadline, deadline.to_clock(), as_of=now)
             if (deadline.due_at, deadline.provisional) == old:
                 continue
-            deadline.save(update_fields=["due_at", "due_date", "provisional", "unknown_years", "warn_at"])
+            deadline.save(
+                update_fields=[
+                    "due_at",
+                    "due_date",
+                    "provisional",
+                    "unknown_years",
+                    "warn_at",
+                    "warned_at",
+                    "overdue_at",
+                ]
+            )
             changed += 1
             by_case.setdefault(deadline.case_id, []).append(
                 {"clock": deadline.name, "from": old[0].isoformat(), "to": deadline.due_at.isoformat()}

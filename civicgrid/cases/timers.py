@@ -11,7 +11,7 @@ For each change the sweep, in one transaction with the case and the clock locked
   stamps but only the red announcement — telling people "due soon" and "overdue" at once is noise),
 * writes one timeline entry and one audit row,
 * notifies the lead unit's members who may view cases and the case's dispatchers (see
-  `recipients`), with the idempotency key ``deadline:<clock id>:<yellow|red>``,
+  `recipients`), with the idempotency key ``deadline:<clock id>:<yellow|red>:<due time>`` (an extended deadline is announced again),
 * on red, asks the kind's `auto_escalate(case)` hook and, if it says so, escalates the case one level
   through `services.do_escalate(actor=None)` — once per clock, since the red stamp commits with it.
 
@@ -212,7 +212,7 @@ def _notify(case: Case, clock: CaseDeadline, state: str, people: list[User]) -> 
         link=f"/cases/{case.pk}/",
         related=case,
         channels=channels_for(state),
-        idempotency_key=f"deadline:{clock.pk}:{state}",
+        idempotency_key=f"deadline:{clock.pk}:{state}:{int(clock.due_at.timestamp())}",
     )
 
 

@@ -122,7 +122,7 @@ def test_yellow_at_exactly_the_configured_share(world, open_case, settings):
     assert (note.recipient.username, note.kind, note.idempotency_key, note.link) == (
         "township",
         "case.due_soon",
-        f"deadline:{clock.pk}:yellow",
+        f"deadline:{clock.pk}:yellow:{int(clock.due_at.timestamp())}",
         f"/cases/{case.pk}/",
     )
     assert note.title == "案件即将超期：T20263380010001"
@@ -158,7 +158,7 @@ def test_red_at_the_deadline_after_yellow(world, open_case):
     red = Notification.objects.get(kind="case.overdue")
     assert (red.recipient.username, red.idempotency_key, red.title) == (
         "township",
-        f"deadline:{clock.pk}:red",
+        f"deadline:{clock.pk}:red:{int(clock.due_at.timestamp())}",
         "案件已超期：T20263380010001",
     )
     sms = OutboundMessage.objects.get()
@@ -266,7 +266,9 @@ def test_killed_mid_batch_then_rerun_loses_and_duplicates_nothing(world, open_ca
         5,
     )
     keys = sorted(Notification.objects.values_list("idempotency_key", flat=True))
-    assert keys == sorted(f"deadline:{c.pk}:red" for c in CaseDeadline.objects.all())
+    assert keys == sorted(
+        f"deadline:{c.pk}:red:{int(c.due_at.timestamp())}" for c in CaseDeadline.objects.all()
+    )
     assert ObjectChange.objects.filter(object_type="cases.casedeadline").count() == 5
     assert counts(sweep(hours(3), batch_size=2)) == (0, 0, 0, 0, 0)
 
@@ -324,7 +326,7 @@ def test_red_notifies_every_recipient_once(world, open_case):
     rows = Notification.objects.order_by("recipient__username").values_list(
         "recipient__username", "kind", "idempotency_key"
     )
-    key = f"deadline:{handling.pk}:red"
+    key = f"deadline:{handling.pk}:red:{int(handling.due_at.timestamp())}"
     assert list(rows) == [("handler", "case.overdue", key), ("township", "case.overdue", key)]
     assert sorted(OutboundMessage.objects.values_list("recipient__username", "address")) == [
         ("handler", "13800005555"),
@@ -457,3 +459,26 @@ def test_case_held_by_another_transaction_is_skipped_then_taken(world, open_case
         thread.join()
     assert counts(sweep(hours(2))) == (0, 1, 0, 0, 0)
     assert CaseDeadline.objects.get(case=held).overdue_at == hours(2)
+
+
+def test_an_extended_deadline_is_no_longer_red_and_is_announced_again(world, open_case):
+    """An approved extension moves the deadline: the red mark goes, and when the new deadline passes
+    the sweep marks and announces it again (a new notification, not blocked by the old key)."""
+    from civicgrid.cases.clocks import extend_clock
+
+    with at(T0):
+        case = open_case()
+    clock = CaseDeadline.objects.get(case=case, name="response")
+    assert counts(sweep(hours(2)))[1] == 1  # red
+    old_due = clock.due_at
+    with at(hours(2.5)), transaction.atomic():
+        clock = CaseDeadline.objects.select_for_update().get(pk=clock.pk)
+        clock.max_extension = 10
+        extend_clock(clock, 2)
+    clock.refresh_from_db()
+    assert clock.due_at > hours(2.5) > old_due
+    assert (clock.warned_at, clock.overdue_at) == (None, None)
+    assert counts(sweep(clock.due_at))[1] == 1  # red again
+    clock.refresh_from_db()
+    assert clock.overdue_at == clock.due_at
+    assert Notification.objects.filter(kind="case.overdue").count() == 2
