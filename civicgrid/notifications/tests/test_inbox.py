@@ -143,7 +143,9 @@ def test_worker_command_delivers_and_runs_the_periodic_sweep(caplog):
     message = OutboundMessage.objects.get()
     assert (message.status, message.attempts, message.claimed_by) == ("sent", 1, "task")
     assert PeriodicJob.objects.get(name="notifications.deliver_due").last_worker == "cmd"
+    # Every registered periodic job ran once (other apps register theirs, e.g. the case timers).
     assert sorted(DBTaskResult.objects.values_list("task_path", "status")) == [
+        ("civicgrid.cases.timers.sweep_deadlines_task", "SUCCESSFUL"),
         ("civicgrid.notifications.tasks.deliver_due_outbound", "SUCCESSFUL"),
         ("civicgrid.notifications.tasks.deliver_outbound", "SUCCESSFUL"),
     ]
