@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("civicgrid.notifications.api.urls")),
     path("", include("civicgrid.accounts.urls")),
     path("", include("civicgrid.areas.urls")),
+    path("", include("civicgrid.cases.urls")),
     path("", include("civicgrid.notifications.urls")),
     path("", include("civicgrid.web.urls")),
 ]

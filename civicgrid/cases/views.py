@@ -1,0 +1,382 @@
+"""Command-centre pages on the case kernel: the inbox (the kernel's queues, filters, pagination)
+and the case page (status, deadline colour, map, assignments, clocks, timeline and the actions the
+reader may take, each a POST form carrying the version the reader saw).
+
+Every read goes through `restrict` (`get_scoped_or_404`, `cases.queries`): a missing case and one
+out of reach are the same 404. Every write goes through a service; the view only parses the form
+and turns a refusal into a message on the page (nothing is written on a refusal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from civicgrid.areas.geojson import grid_feature
+from civicgrid.core.errors import NotPermitted, ServiceError
+from civicgrid.core.personal_data import mask_name
+from civicgrid.core.scope import get_scoped_or_404, scope_paths
+
+from . import queries, services
+from .choices import LEVEL_ORDER, HandlingLevel, Supervision, TimelineKind
+from .error_codes import CaseErrorCode
+from .filtersets import inbox_filterset_class
+from .forms import ActionForm, EscalateForm, SuperviseForm, UrgeForm, action_form_class, kind_pages
+from .kinds import registered_kinds
+from .models import Case
+
+VIEW = "cases.view_case"
+PAGE_SIZE = queries.PAGE_SIZE
+ALL_QUEUE = "all"
+
+QUEUE_LABELS = {
+    "to_register": gettext_lazy("待立案"),
+    "to_dispatch": gettext_lazy("待派遣"),
+    "my_unit": gettext_lazy("本单位待办"),
+    "due_soon": gettext_lazy("即将到期"),
+    "overdue": gettext_lazy("已超期"),
+    "supervised": gettext_lazy("督办中"),
+    ALL_QUEUE: gettext_lazy("全部"),
+}
+# Clock names the kernel and the shipped kinds use; another kind's clock shows its own name.
+CLOCK_LABELS = {
+    "response": gettext_lazy("响应时限"),
+    "handling": gettext_lazy("办理时限"),
+    "objection": gettext_lazy("异议期"),
+}
+DEADLINE_LABELS = {
+    "red": gettext_lazy("已超期"),
+    "yellow": gettext_lazy("即将到期"),
+    "green": gettext_lazy("时限内"),
+}
+
+
+# --- shared helpers ------------------------------------------------------------------------------
+
+
+def deadline_colour(case: Case, now) -> str:
+    """Red past the earliest running clock's deadline, yellow past its warning time, green before;
+    "" for a closed case or one without a running clock (Case.due_at/warn_at mirror the clocks)."""
+    if case.closed_at is not None or case.due_at is None:
+        return ""
+    if now >= case.due_at:
+        return "red"
+    if case.warn_at is not None and now >= case.warn_at:
+        return "yellow"
+    return "green"
+
+
+def status_of(case: Case) -> tuple[str, str]:
+    """(label, css modifier) of the case's status: the kind's label; "new", "open" or "closed"."""
+    kind = registered_kinds().get(case.kind)
+    if kind is None:
+        return case.status, "open"
+    workflow = kind.workflow
+    if workflow.is_closed(case.status):
+        modifier = "closed"
+    elif case.status == workflow.initial:
+        modifier = "new"
+    else:
+        modifier = "open"
+    return workflow.label_of(case.status), modifier
+
+
+def person(user) -> str:
+    """A staff member as every page shows them: masked name (the plain one is an audited reveal in
+    the accounts API) and unit."""
+    if user is None:
+        return _("系统")
+    name = mask_name(user.display_name or user.username)
+    unit = getattr(user, "unit", None)
+    return f"{name}（{unit.name}）" if unit is not None else name
+
+
+# --- inbox ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tab:
+    name: str
+    label: str
+    count: int | None
+    active: bool
+
+
+def _all_cases(user):
+    return (
+        Case.objects.restrict(user, VIEW)
+        .select_related("area", "grid", "lead_unit")
+        .order_by("-opened_at", "-id")
+    )
+
+
+@login_required
+@require_GET
+def inbox(request):
+    """/cases/: a queue's cases (tabs with counts), narrowed by the filters, 20 a page."""
+    user = request.user
+    if not scope_paths(user, VIEW):
+        raise PermissionDenied  # holds the view permission nowhere: the answer reveals nothing
+    counts = queries.inbox_counts(user)
+    name = request.GET.get("queue", "")
+    if name not in QUEUE_LABELS:
+        # The first queue with work in it; a quiet inbox shows everything the user can see.
+        name = next((q for q in queries.QUEUES if getattr(counts, q)), ALL_QUEUE)
+    qs = _all_cases(user) if name == ALL_QUEUE else queries.queue(user, name)
+    related = {r for pages in _kind_pages_all() for r in pages.list_related}
+    if related:
+        qs = qs.select_related(*sorted(related))
+    filterset = inbox_filterset_class()(request.GET or None, queryset=qs, request=request)
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
+    if filterset.is_bound and not filterset.is_valid():
+        rows = qs.none()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    items = []
+    for case in page:
+        label, modifier = status_of(case)
+        colour = deadline_colour(case, now)
+        items.append(
+            {
+                "case": case,
+                "status_label": label,
+                "status_class": modifier,
+                "deadline": colour,
+                "deadline_label": DEADLINE_LABELS.get(colour, ""),
+            }
+        )
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    keep.pop("queue", None)
+    tabs = [Tab(q, str(QUEUE_LABELS[q]), getattr(counts, q), q == name) for q in queries.QUEUES] + [
+        Tab(ALL_QUEUE, str(QUEUE_LABELS[ALL_QUEUE]), None, name == ALL_QUEUE)
+    ]
+    context = {
+        "tabs": tabs,
+        "queue": name,
+        "queue_label": QUEUE_LABELS[name],
+        "filterset": filterset,
+        "filtered": any(v for k, v in keep.items()),
+        "page": page,
+        "items": items,
+        "filter_query": keep.urlencode(),
+    }
+    return render(request, "cases/inbox.html", context)
+
+
+def _kind_pages_all():
+    return [kind_pages(code) for code in registered_kinds()]
+
+
+# --- the case page ---------------------------------------------------------------------------------
+
+
+def _load(request, number: str) -> Case:
+    cases = Case.objects.select_related("area", "grid", "lead_unit", "created_by__unit")
+    return get_scoped_or_404(cases, request.user, VIEW, number=number)
+
+
+def _urge(case, *, actor, expected_version, note, **data):
+    return services.do_urge(case, actor=actor, expected_version=expected_version, note=note)
+
+
+def _supervise(case, *, actor, expected_version, note, level, **data):
+    return services.do_supervise(case, level, actor=actor, expected_version=expected_version, note=note)
+
+
+def _escalate(case, *, actor, expected_version, note, **data):
+    return services.do_escalate(case, actor=actor, expected_version=expected_version, note=note)
+
+
+# The kernel's own actions, open to every kind: (form, permission, label, writer).
+KERNEL_ACTIONS = {
+    "urge": (UrgeForm, "cases.urge_case", gettext_lazy("催办"), _urge),
+    "supervise": (SuperviseForm, "cases.supervise_case", gettext_lazy("督办"), _supervise),
+    "escalate": (EscalateForm, "cases.escalate_case", gettext_lazy("上报上级"), _escalate),
+}
+
+
+def _kernel_actions(case: Case, user) -> list[str]:
+    if case.closed_at is not None:
+        return []
+    found = []
+    for action, (_form, permission, _label, _writer) in KERNEL_ACTIONS.items():
+        if action == "escalate" and case.handling_level == LEVEL_ORDER[-1]:
+            continue  # already at the city: nowhere to escalate to
+        if services.can_act(user, permission, case):
+            found.append(action)
+    return found
+
+
+def _transition(case: Case, action: str):
+    kind = registered_kinds().get(case.kind)
+    if kind is None:
+        return None
+    return next((t for t in kind.workflow.transitions_from(case.status) if t.action == action), None)
+
+
+def _new_form(form_class, case: Case, action: str, note_required=False) -> ActionForm:
+    return form_class(initial={"expected_version": case.version}, prefix=action, note_required=note_required)
+
+
+def _actions(case: Case, user, failed: dict | None) -> list[dict]:
+    """The buttons: the workflow transitions the user may take now, then the kernel's actions."""
+    items = []
+    kind = registered_kinds().get(case.kind)
+    transitions = services.available_actions(case, user) if kind is not None else []
+    for t in transitions:
+        form_class = action_form_class(case.kind, t.action)
+        items.append(
+            {
+                "action": t.action,
+                "label": str(t.label),
+                "note_required": t.note_required,
+                "kernel": False,
+                "form": _new_form(form_class, case, t.action, t.note_required),
+            }
+        )
+    for action in _kernel_actions(case, user):
+        form_class, _permission, label, _writer = KERNEL_ACTIONS[action]
+        form = _new_form(form_class, case, action)
+        if action == "supervise":
+            form.fields["level"].choices = [c for c in Supervision.choices if c[0] != case.supervision]
+        items.append(
+            {"action": action, "label": str(label), "note_required": False, "kernel": True, "form": form}
+        )
+    if failed and failed.get("form") is not None:
+        for item in items:
+            if item["action"] == failed["action"]:
+                item["form"], item["open"] = failed["form"], True
+    return items
+
+
+def _timeline_rows(case: Case, workflow) -> list[dict]:
+    kinds = dict(TimelineKind.choices)
+    levels, supervision = dict(HandlingLevel.choices), dict(Supervision.choices)
+    rows = []
+    for entry in case.timeline.select_related("actor__unit"):
+        what = kinds.get(entry.kind, entry.kind)
+        if entry.kind == TimelineKind.TRANSITION and workflow is not None:
+            what = workflow.action_label(entry.action)
+        from_label = workflow.label_of(entry.from_status) if workflow and entry.from_status else ""
+        to_label = workflow.label_of(entry.to_status) if workflow and entry.to_status else ""
+        if entry.kind == TimelineKind.SUPERVISED:
+            from_label = supervision.get(entry.data.get("from"), "")
+            to_label = supervision.get(entry.data.get("to"), "")
+        elif entry.kind == TimelineKind.ESCALATED:
+            from_label = levels.get(entry.data.get("from"), "")
+            to_label = levels.get(entry.data.get("to"), "")
+        rows.append(
+            {
+                "entry": entry,
+                "what": what,
+                "actor": person(entry.actor),
+                "from": from_label,
+                "to": to_label,
+            }
+        )
+    return rows
+
+
+def _map_data(case: Case) -> dict:
+    return {
+        "grid": grid_feature(case.grid) if case.grid is not None else None,
+        "point": [case.lon, case.lat] if case.lon is not None and case.lat is not None else None,
+    }
+
+
+def case_context(request, case: Case, failed: dict | None = None) -> dict:
+    user = request.user
+    kind = registered_kinds().get(case.kind)
+    workflow = kind.workflow if kind is not None else None
+    label, modifier = status_of(case)
+    colour = deadline_colour(case, timezone.now())
+    pages = kind_pages(case.kind)
+    panel = pages.panel_context(case, user) if pages.panel_context and pages.panel_template else None
+    return {
+        "case": case,
+        "kind_label": kind.label if kind is not None else case.kind,
+        "status_label": label,
+        "status_class": modifier,
+        "deadline": colour,
+        "deadline_label": DEADLINE_LABELS.get(colour, ""),
+        "created_by": person(case.created_by) if case.created_by_id else _("系统"),
+        "assignments": list(case.assignments.select_related("unit")),
+        "deadlines": [{"row": d, "label": CLOCK_LABELS.get(d.name, d.name)} for d in case.deadlines.all()],
+        "timeline": _timeline_rows(case, workflow),
+        "actions": _actions(case, user, failed),
+        "failed": failed,
+        "map_data": _map_data(case),
+        "panel_template": pages.panel_template if panel is not None else "",
+        "panel": panel,
+    }
+
+
+@login_required
+@require_GET
+def case_detail(request, number: str):
+    """/cases/<number>/: the case page."""
+    case = _load(request, number)
+    return render(request, "cases/case_detail.html", case_context(request, case))
+
+
+@login_required
+@require_POST
+def case_action(request, number: str, action: str):
+    """POST /cases/<number>/actions/<action>/: take one action; back to the case page on success,
+    the page with the error (and nothing changed) otherwise: 409 for a stale version, 403 for an
+    action the reader may not take, 400 for anything else the service refuses."""
+    case = _load(request, number)
+    kernel = KERNEL_ACTIONS.get(action)
+    transition = None if kernel else _transition(case, action)
+    form_class = kernel[0] if kernel else action_form_class(case.kind, action)
+    note_required = bool(transition and transition.note_required)
+    form = form_class(request.POST, prefix=action, note_required=note_required)
+    if kernel and action == "supervise":
+        form.fields["level"].choices = Supervision.choices
+    label = str(kernel[2]) if kernel else (str(transition.label) if transition else action)
+    if not form.is_valid():
+        if "expected_version" in form.errors:
+            return _refused(request, case, action, _("表单缺少案件版本，请刷新页面后重试"), 400)
+        message = _("请检查“%(action)s”的填写内容") % {"action": label}
+        return _refused(request, case, action, message, 400, form)
+    data = form.action_data()
+    arguments = {
+        "actor": request.user,
+        "expected_version": form.cleaned_data["expected_version"],
+        "note": form.cleaned_data["note"],
+    }
+    try:
+        if kernel:
+            kernel[3](case.pk, **arguments, **data)
+        else:
+            perform = kind_pages(case.kind).perform or services.do_apply_action
+            perform(case.pk, action, **arguments, **data)
+    except NotPermitted:
+        return _refused(request, case, action, _("您无权对该案件执行“%(action)s”") % {"action": label}, 403)
+    except ServiceError as error:
+        if error.code == CaseErrorCode.CONFLICT:
+            return _refused(request, case, action, str(error.message), 409, conflict=True)
+        if error.field and error.field in form.fields:
+            form.add_error(error.field, str(error.message))
+        return _refused(request, case, action, str(error.message), 400, form)
+    messages.success(request, _("已完成“%(action)s”") % {"action": label})
+    return HttpResponseRedirect(reverse("cases:detail", kwargs={"number": case.number}), status=303)
+
+
+def _refused(request, case: Case, action: str, message: str, status: int, form=None, conflict=False):
+    # Re-read: the page shows the case as it is now (on a conflict, someone else's change).
+    case = _load(request, case.number)
+    failed = {"action": action, "message": message, "form": form, "conflict": conflict}
+    return render(request, "cases/case_detail.html", case_context(request, case, failed), status=status)
