@@ -260,6 +260,14 @@ CIVICGRID_SMS_SENDER = env("CIVICGRID_SMS_SENDER", default="civicgrid.notificati
 CIVICGRID_EMAIL_SENDER = env(
     "CIVICGRID_EMAIL_SENDER", default="civicgrid.notifications.senders.LoggingSender"
 )
+# Outbound delivery: attempts before a message is marked failed, first retry delay (doubling), and
+# how long a worker's claim on a message lasts before another worker may retry it.
+CIVICGRID_OUTBOUND_MAX_ATTEMPTS = env.int("CIVICGRID_OUTBOUND_MAX_ATTEMPTS", default=5)
+CIVICGRID_OUTBOUND_BACKOFF_SECONDS = env.int("CIVICGRID_OUTBOUND_BACKOFF_SECONDS", default=60)
+CIVICGRID_OUTBOUND_LEASE_SECONDS = env.int("CIVICGRID_OUTBOUND_LEASE_SECONDS", default=300)
+# Case clocks: the share of a limit after which a case turns yellow, and how often the worker sweeps.
+CIVICGRID_DEADLINE_WARN_SHARE = env.float("CIVICGRID_DEADLINE_WARN_SHARE", default=0.8)
+CIVICGRID_DEADLINE_SWEEP_SECONDS = env.int("CIVICGRID_DEADLINE_SWEEP_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,
