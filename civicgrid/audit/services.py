@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from django.db import models, transaction
 from django.utils import timezone
 
+from civicgrid.core.personal_data import MASKERS
 from civicgrid.core.request_context import current_request_id
 
 from .hashing import GENESIS, default_algorithm, digest
@@ -44,13 +45,19 @@ def _summarise(value) -> dict | None:
 
 
 def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict:
-    """A JSON-safe dict of the instance's concrete fields (foreign keys as ids)."""
+    """A JSON-safe dict of the instance's concrete fields (foreign keys as ids).
+
+    Personal data (a model's `PERSONAL_FIELDS`: field → "name" | "phone" | "id_card") is stored
+    masked, as everywhere else: the audit log must not become a way round the reveal permission."""
     data = {}
+    personal = getattr(type(instance), "PERSONAL_FIELDS", {})
     for field in instance._meta.concrete_fields:
         name = field.name
         if name in SKIPPED_FIELDS or (fields is not None and name not in fields):
             continue
         value = getattr(instance, field.attname)
+        if name in personal:
+            value = MASKERS[personal[name]](value)
         data[field.attname if field.is_relation else name] = (
             _summarise(value) if name in SUMMARISED_FIELDS else _json_value(value)
         )

@@ -148,3 +148,14 @@ def test_audit_row_rolls_back_with_the_write(world):
         raise RuntimeError("service failed after writing")
     assert ObjectChange.objects.count() == 0
     assert verify_chain(ObjectChange)[1] == []
+
+
+def test_personal_data_is_masked_in_audit_rows(world):
+    user = world.user("gridworker")
+    before = snapshot(user)
+    user.phone = "13912345678"
+    user.save(update_fields=["phone"])
+    row = record_change(actor=None, action="update", instance=user, before=before, after=snapshot(user))
+    assert (row.before, row.after) == ({"phone": "138****1111"}, {"phone": "139****5678"})
+    assert snapshot(user)["id_card"] == "330101********123X"
+    assert snapshot(user)["display_name"] == "王**"

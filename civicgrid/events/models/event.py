@@ -67,6 +67,8 @@ class EventDetails(models.Model):
     possible_duplicates = models.JSONField(_("疑似重复"), default=list, blank=True)
     reporter_name = models.CharField(_("反映人姓名"), max_length=50, blank=True)
     reporter_phone = models.CharField(_("反映人电话"), max_length=30, blank=True)
+    # Personal data: masked in audit rows and API output unless revealed (core.personal_data).
+    PERSONAL_FIELDS = {"reporter_name": "name", "reporter_phone": "phone"}
     answers = models.JSONField(_("分类必填信息"), default=dict, blank=True)
     idempotency_key = models.CharField(_("幂等键"), max_length=100, null=True, blank=True, unique=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)

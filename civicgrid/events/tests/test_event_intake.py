@@ -137,3 +137,12 @@ def test_magic_bytes():
     assert sniff_image(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "image/webp"
     assert sniff_image(b"GIF89a") is None
     assert check_photo(png()).content_type == "image/png"
+
+
+def test_audit_rows_hold_the_reporter_masked(events_world):
+    from civicgrid.audit.models import ObjectChange
+
+    report(events_world, reporter_name="张三丰", reporter_phone="13912345678")
+    text = " ".join(str(r.after) + str(r.before) for r in ObjectChange.objects.all())
+    assert "13912345678" not in text and "张三丰" not in text
+    assert "139****5678" in text
