@@ -342,6 +342,14 @@ def on_reopen(ctx: ActionContext) -> None:
     ctx.timeline_data["reopened_count"] = details.reopened_count
 
 
+def event_auto_escalates(case) -> bool:
+    """The timer sweep escalates an overdue event one level when its category says so
+    (小事不出村、大事不出镇: a matter its level could not settle in time goes up)."""
+    details = getattr(case, "event", None)
+    category = getattr(details, "category", None)
+    return bool(category and category.auto_escalate)
+
+
 EVENT_KIND = CaseKind(
     "event",
     WORKFLOW,
@@ -364,6 +372,7 @@ EVENT_KIND = CaseKind(
         "callback": on_callback,
         "reopen": on_reopen,
     },
+    auto_escalate=event_auto_escalates,
 )
 
 

@@ -435,3 +435,15 @@ def test_handler_of_another_unit_cannot_accept(events_world):
         act(w, case, "accept", "handler")
     assert (exc.value.code, exc.value.field) == ("no_assignment", "unit")
     assert counts() == before
+
+
+def test_overdue_events_escalate_automatically_only_where_their_category_says_so(events_world):
+    from civicgrid.cases.kinds import get_kind
+    from civicgrid.events.models import Category
+
+    case = report(events_world).case
+    hook = get_kind("event").auto_escalate
+    Category.objects.filter(code="0101").update(auto_escalate=True)
+    assert hook(Case.objects.get(pk=case.pk)) is True
+    Category.objects.filter(code="0101").update(auto_escalate=False)
+    assert hook(Case.objects.get(pk=case.pk)) is False
