@@ -9,6 +9,7 @@ and turns a refusal into a message on the page (nothing is written on a refusal)
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -75,6 +76,18 @@ def deadline_colour(case: Case, now) -> str:
     if case.warn_at is not None and now >= case.warn_at:
         return "yellow"
     return "green"
+
+
+def due_text(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A deadline as people read it: a period ends at 24:00 of its last day (民法典 Art. 203), so
+    local midnight is shown as "24:00" of the day before rather than "00:00" of the next."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        day = local - dt.timedelta(days=1)
+        return day.strftime(fmt.replace("%H:%M", "24:00"))
+    return local.strftime(fmt)
 
 
 def status_of(case: Case) -> tuple[str, str]:
@@ -154,6 +167,7 @@ def inbox(request):
                 "status_class": modifier,
                 "deadline": colour,
                 "deadline_label": DEADLINE_LABELS.get(colour, ""),
+                "due_text": due_text(case.due_at, "%m-%d %H:%M"),
             }
         )
     keep = request.GET.copy()
@@ -311,9 +325,11 @@ def case_context(request, case: Case, failed: dict | None = None) -> dict:
         "status_class": modifier,
         "deadline": colour,
         "deadline_label": DEADLINE_LABELS.get(colour, ""),
+        "due_text": due_text(case.due_at),
         "created_by": person(case.created_by) if case.created_by_id else _("系统"),
         "assignments": list(case.assignments.select_related("unit")),
-        "deadlines": [{"row": d, "label": CLOCK_LABELS.get(d.name, d.name)} for d in case.deadlines.all()],
+        "deadlines": [{"row": d, "label": CLOCK_LABELS.get(d.name, d.name), "due_text": due_text(d.due_at)}
+            for d in case.deadlines.all()],
         "timeline": _timeline_rows(case, workflow),
         "actions": _actions(case, user, failed),
         "failed": failed,

@@ -26,14 +26,18 @@
       L.control.attribution({ prefix: false }).addTo(map);
       L.tileLayer(tileUrl, { attribution: el.getAttribute("data-tile-attribution") || "", maxZoom: 19 }).addTo(map);
     }
+    // Layers are built first and added after the view is set: Leaflet's vector renderer needs
+    // a map with a view before it can place a path.
+    var layers = [];
     var bounds = null;
     if (data.grid && data.grid.geometry) {
-      var grid = L.geoJSON(data.grid, { style: GRID_STYLE }).addTo(map);
+      var grid = L.geoJSON(data.grid, { style: GRID_STYLE });
+      layers.push(grid);
       bounds = grid.getBounds();
     }
     if (data.point) {
       var latlng = L.latLng(data.point[1], data.point[0]);
-      L.circleMarker(latlng, POINT_STYLE).addTo(map);
+      layers.push(L.circleMarker(latlng, POINT_STYLE));
       bounds = bounds && bounds.isValid() ? bounds.extend(latlng) : L.latLngBounds(latlng, latlng);
     }
     if (bounds && bounds.isValid()) {
@@ -43,6 +47,7 @@
       var status = document.getElementById("map-status");
       if (status) status.textContent = el.getAttribute("data-label-empty") || "";
     }
+    layers.forEach(function (layer) { layer.addTo(map); });
     el.setAttribute("data-drawn", "1");
   }
 

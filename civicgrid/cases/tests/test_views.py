@@ -278,10 +278,11 @@ def test_case_page_shows_status_deadline_assignments_timeline(world, inbox):
     assert [(a.unit.name, a.role, a.status) for a in response.context["assignments"]] == [
         ("江东区城市管理局", "lead", "pending")
     ]
-    assert [(d["label"], d["row"].state) for d in response.context["deadlines"]] == [
-        ("响应时限", "met"),
-        ("办理时限", "running"),
+    assert [(d["label"], d["row"].state, d["due_text"]) for d in response.context["deadlines"]] == [
+        ("响应时限", "met", "2026-03-02 11:00"),
+        ("办理时限", "running", "2026-03-09 24:00"),  # the last day ends at 24:00
     ]
+    assert "截止 2026-03-09 24:00" in body
     timeline = [(r["what"], r["from"], r["to"], r["actor"]) for r in response.context["timeline"]]
     assert timeline == [
         ("创建", "", "已上报", "李**（东湖街道办事处）"),
