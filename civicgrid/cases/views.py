@@ -328,8 +328,10 @@ def case_context(request, case: Case, failed: dict | None = None) -> dict:
         "due_text": due_text(case.due_at),
         "created_by": person(case.created_by) if case.created_by_id else _("系统"),
         "assignments": list(case.assignments.select_related("unit")),
-        "deadlines": [{"row": d, "label": CLOCK_LABELS.get(d.name, d.name), "due_text": due_text(d.due_at)}
-            for d in case.deadlines.all()],
+        "deadlines": [
+            {"row": d, "label": CLOCK_LABELS.get(d.name, d.name), "due_text": due_text(d.due_at)}
+            for d in case.deadlines.all()
+        ],
         "timeline": _timeline_rows(case, workflow),
         "actions": _actions(case, user, failed),
         "failed": failed,
