@@ -11,4 +11,6 @@ class AccountsConfig(AppConfig):
         from .roles import sync_system_roles_after_migrate
 
         # Infrastructure, not business logic: keep the built-in role catalogue in step with the code.
-        post_migrate.connect(sync_system_roles_after_migrate, sender=self)
+        # Roles name permissions of apps installed after this one, which Django creates in each app's
+        # own post_migrate, so the sync runs once, after the last app's.
+        post_migrate.connect(sync_system_roles_after_migrate, dispatch_uid="civicgrid.sync_system_roles")

@@ -184,6 +184,28 @@ for _code, _perms in _EVENTS_TAXONOMY_PERMISSIONS.items():
     SYSTEM_ROLES[_code]["permissions"] = [*SYSTEM_ROLES[_code]["permissions"], *_perms]
 
 
+# Assessment (civicgrid.assessment): leaders, dispatchers, township officers and auditors read the
+# figures within their scope; township officers and dispatchers ask to exclude a case, dispatchers
+# and leaders approve; administrators edit the (city-wide) scheme. Assessment is governance work, so
+# an administrator may grant roles holding these permissions.
+DELEGABLE_APPS = DELEGABLE_APPS | {"assessment"}
+_ASSESSMENT_READ = [
+    "assessment.view_figures",
+    "assessment.view_assessmentscheme",
+    "assessment.view_exclusion",
+]
+_ASSESSMENT_PERMISSIONS = {
+    "township_officer": [*_ASSESSMENT_READ, "assessment.add_exclusion"],
+    "county_dispatcher": [*_ASSESSMENT_READ, "assessment.add_exclusion", "assessment.approve_exclusion"],
+    "city_dispatcher": [*_ASSESSMENT_READ, "assessment.add_exclusion", "assessment.approve_exclusion"],
+    "leader": [*_ASSESSMENT_READ, "assessment.approve_exclusion"],
+    "auditor": [*_ASSESSMENT_READ],
+    "administrator": [f"assessment.{v}_assessmentscheme" for v in ("view", "add", "change")],
+}
+for _code, _perms in _ASSESSMENT_PERMISSIONS.items():
+    SYSTEM_ROLES[_code]["permissions"] = [*SYSTEM_ROLES[_code]["permissions"], *_perms]
+
+
 def resolve_permissions(names):
     from django.contrib.auth.models import Permission
 
@@ -221,6 +243,12 @@ def sync_system_roles() -> list[str]:
 
 
 def sync_system_roles_after_migrate(sender, **kwargs):
+    from django.apps import apps
+
+    # Django sends post_migrate only for apps with models; act on the last of them.
+    with_models = [c for c in apps.get_app_configs() if c.models_module is not None]
+    if sender.label != with_models[-1].label:
+        return  # permissions of later apps do not exist yet
     missing = sync_system_roles()
     if missing:
         logger.warning("Built-in roles name permissions that do not exist: %s", ", ".join(missing))

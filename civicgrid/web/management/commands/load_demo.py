@@ -19,7 +19,7 @@ from civicgrid.areas.demo import DEFAULT_GRIDS, DEFAULT_SEED, DEMO_CITY_CODE, ge
 from civicgrid.areas.models import Area
 from civicgrid.audit.models import ObjectChange
 from civicgrid.core.errors import ServiceError
-from civicgrid.web.management import demo_accounts
+from civicgrid.web.management import demo_accounts, demo_events
 
 # A published demo password, not a secret: it passes the validators; change it after first login.
 DEMO_PASSWORD = "Linjiang-Demo-2026"  # noqa: S105
@@ -51,6 +51,7 @@ class Command(BaseCommand):
                     % {"code": DEMO_CITY_CODE}
                 )
             self.stdout.write(_("演示城市“%(name)s”已存在，未做任何修改。") % {"name": existing[1]})
+            self._load_work()  # a demo city loaded before events existed gets them once
             self._print_logins(password)
             return
         if Area.objects.exclude(level="province").exists():
@@ -70,6 +71,7 @@ class Command(BaseCommand):
                 demo_accounts.create_grid_workers(city)
         except ServiceError as exc:
             raise CommandError(str(exc.message)) from exc
+        self._load_work()
 
         counts = city.counts()
         self.stdout.write(
@@ -90,6 +92,22 @@ class Command(BaseCommand):
             }
         )
         self._print_logins(password)
+
+    def _load_work(self) -> None:
+        """The taxonomy, the dispatch catalogue and demo events (once: skipped when events exist)."""
+        from civicgrid.cases.models import Case
+
+        if Case.objects.filter(kind="event").exists():
+            return
+        try:
+            rules = demo_events.load_catalogue()
+            events = demo_events.create_events()
+        except ServiceError as exc:
+            raise CommandError(str(exc.message)) from exc
+        self.stdout.write(
+            _("已加载事件分类与派单目录（%(rules)d 条规则）和 %(events)d 件演示事件。")
+            % {"rules": rules, "events": events}
+        )
 
     def _print_logins(self, password: str) -> None:
         logins = demo_accounts.demo_logins()
