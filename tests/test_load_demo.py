@@ -166,3 +166,23 @@ def test_every_demo_grid_lists_a_worker_without_a_login():
     assert list(staff.assignments.values_list("role__code", "scope_path")) == [
         ("grid_worker", grids.get(code=staff.username[2:]).path)
     ]
+
+
+def test_demo_has_a_dispatch_catalogue_and_events_in_every_stage():
+    from collections import Counter
+
+    from civicgrid.cases.models import Case
+    from civicgrid.events.models import DispatchRule
+
+    output = run()
+    assert "40 件演示事件" in output
+    assert DispatchRule.objects.count() == 45  # 15 大类 × 3 counties
+    assert Counter(Case.objects.values_list("status", flat=True)) == {
+        "reported": 8,
+        "registered": 8,
+        "dispatched": 8,
+        "handled": 8,
+        "done": 8,
+    }
+    run()  # idempotent: a second run adds no events
+    assert Case.objects.count() == 40
