@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "civicgrid.accounts",
     "civicgrid.cases",
     "civicgrid.events",
+    "civicgrid.assessment",
     "civicgrid.web",
 ]
 
