@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from civicgrid.core.deadlines import Clock, Due, Limit, Pause
 from civicgrid.core.deadlines import Unit as TimeUnit
@@ -289,6 +289,29 @@ class CaseDeadline(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_CLOCK_STATES
+
+    def period_text(self, amount: int | None = None) -> str:
+        """The limit (or another amount in its unit) in words: "5 个工作日" / "5 working days"."""
+        n = self.amount if amount is None else amount
+        texts = {
+            "days": ngettext("%(n)d 日", "%(n)d 日", n),
+            "working_days": ngettext("%(n)d 个工作日", "%(n)d 个工作日", n),
+            "hours": ngettext("%(n)d 小时", "%(n)d 小时", n),
+            "working_hours": ngettext("%(n)d 个工作小时", "%(n)d 个工作小时", n),
+        }
+        return texts.get(self.unit, "%(n)d") % {"n": n}
+
+    @property
+    def period_display(self) -> str:
+        return self.period_text()
+
+    @property
+    def extension_display(self) -> str:
+        return self.period_text(self.extension_granted) if self.extension_granted else ""
+
+    @property
+    def pending_extension_display(self) -> str:
+        return self.period_text(self.pending_extension) if self.pending_extension else ""
 
     def to_clock(self) -> Clock:
         """The engine's immutable Clock rebuilt from the stored parts."""

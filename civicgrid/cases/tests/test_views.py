@@ -444,3 +444,16 @@ def test_actions_need_the_csrf_token(world, inbox):
     response = client.post(f"/cases/{case.number}/actions/register/", {"register-expected_version": 1})
     assert response.status_code == 403
     assert state(case) == ("reported", 1, "none", 1)
+
+
+def test_deadline_periods_read_in_their_own_unit():
+    from civicgrid.cases.models import CaseDeadline
+
+    texts = [
+        CaseDeadline(amount=5, unit=unit, extension_granted=2).period_display
+        for unit in ("days", "working_days", "hours", "working_hours")
+    ]
+    assert texts == ["5 日", "5 个工作日", "5 小时", "5 个工作小时"]
+    assert (
+        CaseDeadline(amount=5, unit="working_hours", extension_granted=2).extension_display == "2 个工作小时"
+    )
