@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("civicgrid.accounts.api.urls")),
     path("api/v1/", include("civicgrid.audit.api.urls")),
     path("api/v1/", include("civicgrid.events.api.urls")),
+    path("api/v1/", include("civicgrid.assessment.api.urls")),
     path("api/v1/", include("civicgrid.notifications.api.urls")),
     path("", include("civicgrid.accounts.urls")),
     path("", include("civicgrid.areas.urls")),
