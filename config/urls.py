@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("civicgrid.accounts.urls")),
     path("", include("civicgrid.areas.urls")),
     path("", include("civicgrid.cases.urls")),
+    path("", include("civicgrid.events.urls")),
     path("", include("civicgrid.notifications.urls")),
     path("", include("civicgrid.web.urls")),
 ]

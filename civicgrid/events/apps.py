@@ -13,3 +13,6 @@ class EventsConfig(AppConfig):
 
         # The kernel reaches the event kind only through this registry (it never imports events).
         register_kind(EVENT_KIND)
+        from .pages import register_event_pages
+
+        register_event_pages()
