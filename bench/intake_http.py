@@ -1,7 +1,7 @@
 """Single-event intake over HTTP (issue 3 §9): gunicorn with 2 workers on loopback, a steady
 request rate for a fixed time, p50/p99 latency of POST /api/v1/events/ (the whole intake pipeline:
 validate, locate, classify, duplicates, open the case, timeline, audit) beside a baseline in the same
-run — the same server answering an authenticated GET of one small row (/api/v1/event-categories/?limit=1),
+run — the same server answering an authenticated GET of one small row (/api/v1/event-categories/1/),
 i.e. Django + DRF + auth + one query, without the pipeline.
 
     .venv/bin/python bench/intake_http.py --size 6000 --rate 100
@@ -172,7 +172,7 @@ def main():
             return "POST", "/api/v1/events/", body
 
         def baseline(i):
-            return "GET", "/api/v1/event-categories/?limit=1", None
+            return "GET", "/api/v1/event-categories/1/", None
 
         warm = min(200, args.size // 10)
         run_load(port, token, baseline, warm, args.rate)
