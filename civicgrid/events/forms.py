@@ -14,6 +14,7 @@ import uuid
 from contextvars import ContextVar
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import Unit
@@ -103,7 +104,7 @@ class EvidenceChoiceField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj):
-        return _("处置照片 %(time)s") % {"time": obj.uploaded_at.strftime("%m-%d %H:%M")}
+        return _("处置照片 %(time)s") % {"time": timezone.localtime(obj.uploaded_at).strftime("%m-%d %H:%M")}
 
 
 class HandleForm(ActionForm):
