@@ -59,7 +59,7 @@ def objection_limit() -> Limit:
 def details_of(case: Case, *, lock: bool = False) -> EventDetails:
     qs = EventDetails.objects.select_related("category")
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))  # category is a nullable join: lock only the row
     try:
         return qs.get(case=case)
     except EventDetails.DoesNotExist:

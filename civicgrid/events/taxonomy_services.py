@@ -519,7 +519,7 @@ def do_update_dispatch_rule(rule: DispatchRule, *, actor, **changes) -> Dispatch
 def do_delete_dispatch_rule(rule: DispatchRule, *, actor) -> None:
     """Remove a rule entered by mistake (the audit row keeps it). To stop using a rule that
     dispatched cases, deactivate it instead; one that is referenced cannot be deleted."""
-    rule = DispatchRule.objects.select_for_update().select_related("area").get(pk=rule.pk)
+    rule = DispatchRule.objects.select_for_update(of=("self",)).select_related("area").get(pk=rule.pk)
     check_rule_scope(actor, "delete", rule.area)
     before = snapshot(rule)
     for rel in rule._meta.related_objects:

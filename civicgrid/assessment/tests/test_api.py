@@ -70,7 +70,9 @@ def test_bad_input_names_the_field(month, api_client_for):
     assert "period" in response.json()
     response = client.get(FIGURES, {"period": "2026-11", "group_by": "grid"})
     assert (response.status_code, list(response.json())) == (400, ["group_by", "error_code"])
-    response = client.get(DRILL, {"period": "2026-11", "figure": "happiness", "unit": 1})
+    response = client.get(
+        DRILL, {"period": "2026-11", "figure": "happiness", "unit": month.world.units["chengguan"].pk}
+    )
     assert (response.status_code, response.json()["error_code"]) == (400, "invalid_figure")
     response = client.get(FIGURES, {"period": "2025-11"})  # before the scheme's effective date
     assert (response.status_code, response.json()["error_code"]) == (400, "no_scheme")
