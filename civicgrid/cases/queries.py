@@ -27,11 +27,15 @@ def _list(qs: QuerySet) -> QuerySet:
     return qs.select_related("area", "grid", "lead_unit")
 
 
-def statuses_needing(permission: str) -> Q:
-    """Cases (of any registered kind) in a status from which `permission` can act."""
+def statuses_needing(permission: str, action: str | None = None) -> Q:
+    """Cases (of any registered kind) in a status from which `permission` can act — or, with
+    `action`, from which that step can be taken (a kind without such a step falls back to the
+    permission alone)."""
     condition = Q(pk__in=[])
     for code, kind in registered_kinds().items():
-        statuses = kind.workflow.sources_for_permission(permission)
+        statuses = (action and kind.workflow.sources_for_action(action, permission)) or (
+            kind.workflow.sources_for_permission(permission)
+        )
         if statuses:
             condition |= Q(kind=code, status__in=sorted(statuses))
     return condition
@@ -39,12 +43,12 @@ def statuses_needing(permission: str) -> Q:
 
 def to_register(user) -> QuerySet:
     permission = "cases.register_case"
-    return Case.objects.restrict(user, permission).open().filter(statuses_needing(permission))
+    return Case.objects.restrict(user, permission).open().filter(statuses_needing(permission, "register"))
 
 
 def to_dispatch(user) -> QuerySet:
     permission = "cases.dispatch_case"
-    return Case.objects.restrict(user, permission).open().filter(statuses_needing(permission))
+    return Case.objects.restrict(user, permission).open().filter(statuses_needing(permission, "dispatch"))
 
 
 def my_unit(user) -> QuerySet:

@@ -192,6 +192,17 @@ class Workflow:
         ("to register" = where `cases.register_case` can act)."""
         return frozenset(s for t in self.transitions if t.permission == permission for s in t.sources)
 
+    def sources_for_action(self, action: str, permission: str) -> frozenset[str]:
+        """Statuses from which `action` (taken with `permission`) is possible. Inbox queues use the
+        kind's own step — "to register" lists cases that can be *registered*, not every case a
+        registrar may still merge or reject."""
+        return frozenset(
+            s
+            for t in self.transitions
+            if t.action == action and t.permission == permission
+            for s in t.sources
+        )
+
     def clock_names(self) -> frozenset[str]:
         names: set[str] = set()
         for t in self.transitions:

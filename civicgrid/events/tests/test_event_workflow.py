@@ -447,3 +447,16 @@ def test_overdue_events_escalate_automatically_only_where_their_category_says_so
     assert hook(Case.objects.get(pk=case.pk)) is True
     Category.objects.filter(code="0101").update(auto_escalate=False)
     assert hook(Case.objects.get(pk=case.pk)) is False
+
+
+def test_a_registered_event_waits_to_be_dispatched_not_registered(events_world):
+    from civicgrid.cases import queries
+
+    w = events_world
+    case = report(w).case
+    city = w.user("city")
+    assert list(queries.to_register(city).values_list("pk", flat=True)) == [case.pk]
+    assert list(queries.to_dispatch(city).values_list("pk", flat=True)) == []
+    act(w, case, "register", "city")
+    assert list(queries.to_register(city).values_list("pk", flat=True)) == []
+    assert list(queries.to_dispatch(city).values_list("pk", flat=True)) == [case.pk]
