@@ -28,7 +28,7 @@ from .choices import LEVEL_ORDER, LIVE_ASSIGNMENT_STATUSES, AssignmentRole, Assi
 from .choices import Supervision as SupervisionLevel
 from .error_codes import CaseErrorCode
 from .kinds import ActionContext, CaseKind, get_kind
-from .models import Assignment, Case, CaseNumberSequence
+from .models import ASSIGNMENT_ACTIONS, Assignment, Case, CaseNumberSequence
 
 VIEW = "cases.view_case"
 
@@ -45,6 +45,11 @@ def can_act(actor, permission: str, case: Case) -> bool:
     unit for view/handle). `actor=None` is the system (timers, imports) and may do anything."""
     if actor is None:
         return True
+    # The area-scope half of Case.objects.restrict, decided in memory (no query): the common case.
+    if case.path and path_in_scope(actor, permission, case.path):
+        return True
+    if permission not in ASSIGNMENT_ACTIONS or not getattr(actor, "unit_id", None):
+        return False
     return Case.objects.restrict(actor, permission).filter(pk=case.pk).exists()
 
 
