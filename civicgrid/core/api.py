@@ -128,23 +128,40 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         ):
             raise exceptions.NotFound()
 
+    # Writes take their input in one shape and answer in another: the input serializers check
+    # shape only, the service does the write, the answer is `serializer_class` of the fresh row.
+    create_serializer_class = None  # default: get_serializer_class()
+    update_serializer_class = None
+
+    def input_serializer(self, action: str, **kwargs):
+        cls = (
+            self.create_serializer_class if action == "create" else self.update_serializer_class
+        ) or self.get_serializer_class()
+        return cls(context=self.get_serializer_context(), **kwargs)
+
+    def respond(self, instance, code=status.HTTP_200_OK):
+        instance = type(self).queryset.all().get(pk=instance.pk)
+        return Response(
+            self.serializer_class(instance, context=self.get_serializer_context()).data, status=code
+        )
+
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
+        serializer = self.input_serializer("create", data=request.data)
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
-            instance = self.perform_create(serializer)
+            instance = self.perform_create(serializer.validated_data)
             self.assert_still_in_scope(instance, "create")
-        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+        return self.respond(instance, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         with transaction.atomic():
             instance = self.get_object()
-            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer = self.input_serializer("update", data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
-            instance = self.perform_update(serializer)
+            instance = self.perform_update(instance, serializer.validated_data)
             self.assert_still_in_scope(instance, "update")
-        return Response(self.get_serializer(instance).data)
+        return self.respond(instance)
 
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
@@ -152,10 +169,10 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
             self.perform_destroy(instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def perform_create(self, serializer):  # pragma: no cover - subclasses call their service
+    def perform_create(self, data: dict):  # pragma: no cover - subclasses call their service
         raise NotImplementedError
 
-    def perform_update(self, serializer):  # pragma: no cover
+    def perform_update(self, instance, data: dict):  # pragma: no cover
         raise NotImplementedError
 
     def perform_destroy(self, instance):  # pragma: no cover

@@ -47,20 +47,11 @@ class UnitViewSet(ScopedModelViewSet):
             return s.UnitUpdateSerializer
         return s.UnitSerializer
 
-    def perform_create(self, serializer):
-        return services.do_create_unit(actor=self.request.user, **serializer.validated_data)
+    def perform_create(self, data):
+        return services.do_create_unit(actor=self.request.user, **data)
 
-    def update(self, request, *args, **kwargs):
-        partial = kwargs.pop("partial", False)
-        with transaction.atomic():
-            instance = self.get_object()
-            serializer = s.UnitUpdateSerializer(
-                data=request.data, partial=partial, context=self.get_serializer_context()
-            )
-            serializer.is_valid(raise_exception=True)
-            unit = services.do_update_unit(instance, actor=request.user, **serializer.validated_data)
-            self.assert_still_in_scope(unit, "update")
-        return Response(s.UnitSerializer(unit, context=self.get_serializer_context()).data)
+    def perform_update(self, instance, data):
+        return services.do_update_unit(instance, actor=self.request.user, **data)
 
     def perform_destroy(self, instance):
         services.do_deactivate_unit(instance, actor=self.request.user)

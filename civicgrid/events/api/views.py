@@ -6,11 +6,10 @@ like a missing one."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import permissions, status, viewsets
+from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -71,29 +70,14 @@ class DispatchRuleViewSet(ScopedModelViewSet):
     serializer_class = s.DispatchRuleSerializer
     filterset_class = DispatchRuleFilterSet
 
-    def _respond(self, rule, code=status.HTTP_200_OK):
-        rule = self.queryset.get(pk=rule.pk)
-        return Response(s.DispatchRuleSerializer(rule).data, status=code)
+    create_serializer_class = s.DispatchRuleCreateSerializer
+    update_serializer_class = s.DispatchRuleUpdateSerializer
 
-    def create(self, request, *args, **kwargs):
-        serializer = s.DispatchRuleCreateSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            rule = services.do_create_dispatch_rule(actor=request.user, **serializer.validated_data)
-            self.assert_still_in_scope(rule, "create")
-        return self._respond(rule, status.HTTP_201_CREATED)
+    def perform_create(self, data):
+        return services.do_create_dispatch_rule(actor=self.request.user, **data)
 
-    def update(self, request, *args, **kwargs):
-        partial = kwargs.pop("partial", False)
-        with transaction.atomic():
-            rule = self.get_object()
-            serializer = s.DispatchRuleUpdateSerializer(
-                data=request.data, partial=partial, context=self.get_serializer_context()
-            )
-            serializer.is_valid(raise_exception=True)
-            rule = services.do_update_dispatch_rule(rule, actor=request.user, **serializer.validated_data)
-            self.assert_still_in_scope(rule, "update")
-        return self._respond(rule)
+    def perform_update(self, instance, data):
+        return services.do_update_dispatch_rule(instance, actor=self.request.user, **data)
 
     def perform_destroy(self, instance):
         services.do_delete_dispatch_rule(instance, actor=self.request.user)
