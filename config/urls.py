@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("civicgrid.cases.urls")),
     path("", include("civicgrid.events.urls")),
     path("", include("civicgrid.notifications.urls")),
+    path("", include("civicgrid.assessment.urls")),
     path("", include("civicgrid.web.urls")),
 ]

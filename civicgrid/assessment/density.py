@@ -26,6 +26,12 @@ from .queries import VIEW, Period
 NOT_COUNTED_STATUSES = (EventStatus.REJECTED, EventStatus.MERGED)
 
 
+def category_family(category: Category):
+    """The category and, for a 大类, its 小类 (one level, as the taxonomy has: "01" → "0101"), as a
+    subquery of ids."""
+    return Category.objects.filter(Q(pk=category.pk) | Q(parent=category)).values("pk")
+
+
 def density_cases(
     user,
     period: Period,
@@ -46,8 +52,7 @@ def density_cases(
         qs = qs.filter(path__startswith=area.path)
     if category is not None:
         # A 大类 covers its 小类: one level of children, as the taxonomy has (code "01" → "0101").
-        family = Category.objects.filter(Q(pk=category.pk) | Q(parent=category)).values("pk")
-        qs = qs.filter(event__category__in=family)
+        qs = qs.filter(event__category__in=category_family(category))
     if channels:
         qs = qs.filter(event__channel__in=list(channels))
     return qs

@@ -118,3 +118,18 @@ class DrillSerializer(serializers.Serializer):
     figure = serializers.CharField()
     count = serializers.IntegerField()
     cases = serializers.ListField(child=serializers.CharField(), help_text=_("案件编号"))
+
+
+class DensityGridSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField(help_text=_("网格编码"))
+    name = serializers.CharField()
+    count = serializers.IntegerField(help_text=_("期间内的事件数"))
+
+
+class DensitySerializer(serializers.Serializer):
+    period = serializers.CharField()
+    period_start = serializers.DateTimeField()
+    period_end = serializers.DateTimeField()
+    total = serializers.IntegerField(help_text=_("事件总数"))
+    grids = DensityGridSerializer(many=True, help_text=_("有事件的网格，按事件数从多到少"))

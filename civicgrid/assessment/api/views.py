@@ -12,12 +12,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from civicgrid.accounts.models import Unit
-from civicgrid.areas.models import Area
+from civicgrid.areas.models import Area, Grid
 from civicgrid.core.api import HoldsActionSomewhere, ScopedReadOnlyViewSet
 from civicgrid.core.errors import ServiceError
 from civicgrid.core.scope import path_in_scope
+from civicgrid.events.models import Category, Channel
 
 from .. import services
+from ..density import event_density
 from ..error_codes import AssessmentErrorCode as E
 from ..models import AssessmentScheme, Exclusion
 from ..queries import COUNTS, VIEW, cases_behind, figures, parse_period
@@ -141,6 +143,53 @@ class FiguresViewSet(viewsets.ViewSet):
         )
         numbers = list(qs.values_list("number", flat=True))
         return Response(s.DrillSerializer({"figure": figure, "count": len(numbers), "cases": numbers}).data)
+
+
+class DensityViewSet(viewsets.ViewSet):
+    """Events per grid in a period (the dashboard's density map), for whoever holds
+    `assessment.view_figures` somewhere; the cases counted are restricted to the requester's scope,
+    and an area out of reach is answered like a missing one."""
+
+    permission_classes = [permissions.IsAuthenticated, HoldsActionSomewhere]
+
+    def scope_action(self, action=None):
+        return VIEW
+
+    @extend_schema(
+        summary=_("网格事件密度：期间内各网格的事件数"),
+        parameters=[
+            PERIOD,
+            AREA,
+            OpenApiParameter("category", OpenApiTypes.STR, description=_("事件分类代码（大类含其小类）")),
+            OpenApiParameter("channel", OpenApiTypes.STR, enum=[*Channel.values], description=_("来源渠道")),
+        ],
+        responses=s.DensitySerializer,
+    )
+    def list(self, request):
+        period = parse_period(request.query_params.get("period", ""))
+        area = _area(request, request.user)
+        category = None
+        if code := request.query_params.get("category", "").strip():
+            category = Category.objects.filter(code=code).first()
+            if category is None:
+                raise ServiceError(E.INVALID, _("未知的事件分类。"), field="category")
+        channel = request.query_params.get("channel", "").strip()
+        if channel and channel not in Channel.values:
+            raise ServiceError(E.INVALID_CHANNEL, _("未知的来源渠道。"), field="channel")
+        density = event_density(request.user, period, area, category, channels=[channel] if channel else None)
+        grids = Grid.objects.filter(pk__in=list(density)).values_list("pk", "code", "name")
+        rows = sorted(
+            ({"id": pk, "code": code, "name": name, "count": density[pk]} for pk, code, name in grids),
+            key=lambda r: (-r["count"], r["code"]),
+        )
+        data = {
+            "period": period.label,
+            "period_start": period.start,
+            "period_end": period.end,
+            "total": sum(density.values()),
+            "grids": rows,
+        }
+        return Response(s.DensitySerializer(data).data)
 
 
 @extend_schema_view(
