@@ -338,6 +338,8 @@ def find_citizen_case(number, secret, *, client_ip: str = "") -> Case:
         return access.case
     if access is None:
         _burn(normalize_code(secret_text))
+        # Unknown numbers count against the address only: random numbers must not fill the cache.
+        limits = limits[:1]
     _hit(limits)
     raise not_found_error()
 
@@ -401,7 +403,7 @@ def do_citizen_rate(
         label = Satisfaction(satisfaction).label
         note = _("群众在线评价：%(label)s") % {"label": label}
         if comment:
-            note = f"{note}\n{_('群众意见：%(comment)s') % {'comment': comment}}"
+            note = "\n".join([note, _("群众意见：%(comment)s") % {"comment": comment}])
         result = do_callback_event(
             fresh,
             actor=None,
