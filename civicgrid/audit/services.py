@@ -80,8 +80,11 @@ def _append(model, **values):
     if not transaction.get_connection().in_atomic_block:
         with transaction.atomic():
             return _append(model, **values)
-    head, _ = ChainHead.objects.get_or_create(name=model.CHAIN, defaults={"last_hash": GENESIS})
-    head = ChainHead.objects.select_for_update().get(pk=head.pk)
+    # One locking read per row; the head row is created once, on the chain's first append.
+    head = ChainHead.objects.select_for_update().filter(name=model.CHAIN).first()
+    if head is None:
+        ChainHead.objects.get_or_create(name=model.CHAIN, defaults={"last_hash": GENESIS})
+        head = ChainHead.objects.select_for_update().get(name=model.CHAIN)
     alg = default_algorithm()
     values["time"] = timezone.now().astimezone(dt.UTC)
     row = model(prev_hash=head.last_hash, hash_alg=alg, **values)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from civicgrid.audit.models import ChangeAction
 from civicgrid.audit.services import record_change, snapshot
 from civicgrid.core.errors import NotPermitted, ServiceError
-from civicgrid.core.scope import path_in_scope
+from civicgrid.core.scope import path_in_scope, scope_paths
 
 from . import clocks, timeline
 from .choices import LEVEL_ORDER, LIVE_ASSIGNMENT_STATUSES, AssignmentRole, AssignmentStatus, HandlingLevel
@@ -40,17 +40,47 @@ def not_found() -> NotPermitted:
     return NotPermitted(CaseErrorCode.NOT_FOUND, _("案件不存在或无权访问"))
 
 
-def can_act(actor, permission: str, case: Case) -> bool:
+def can_act(actor, permission: str, case: Case, *, unit_statuses=None) -> bool:
     """Whether `actor` holds `permission` over `case` (area scope, or an assignment of the actor's
-    unit for view/handle). `actor=None` is the system (timers, imports) and may do anything."""
+    unit for view/handle). `actor=None` is the system (timers, imports) and may do anything.
+    `unit_statuses`: a callable giving the statuses of the actor's unit's assignments on the case,
+    for callers that ask about many permissions at once (see `ActionChecker`)."""
     if actor is None:
         return True
     # The area-scope half of Case.objects.restrict, decided in memory (no query): the common case.
     if case.path and path_in_scope(actor, permission, case.path):
         return True
-    if permission not in ASSIGNMENT_ACTIONS or not getattr(actor, "unit_id", None):
+    # The assignment half (view and handle only), as Case.objects.restrict decides it: the actor
+    # holds the permission somewhere and the actor's unit has an assignment in one of its statuses.
+    statuses = ASSIGNMENT_ACTIONS.get(permission)
+    unit_id = getattr(actor, "unit_id", None)
+    if not statuses or not unit_id or not scope_paths(actor, permission):
         return False
-    return Case.objects.restrict(actor, permission).filter(pk=case.pk).exists()
+    held = unit_statuses() if unit_statuses is not None else _unit_assignment_statuses(case, unit_id)
+    return bool(held & set(statuses))
+
+
+def _unit_assignment_statuses(case: Case, unit_id: int) -> frozenset:
+    return frozenset(
+        Assignment.objects.filter(case_id=case.pk, unit_id=unit_id).values_list("status", flat=True)
+    )
+
+
+class ActionChecker:
+    """`can_act` for one actor and one case read, asking about many permissions (a page's buttons,
+    the API's `actions`): the unit's assignments are read at most once."""
+
+    def __init__(self, actor, case: Case):
+        self.actor, self.case = actor, case
+        self._held = None
+
+    def _statuses(self) -> frozenset:
+        if self._held is None:
+            self._held = _unit_assignment_statuses(self.case, self.actor.unit_id)
+        return self._held
+
+    def __call__(self, permission: str) -> bool:
+        return can_act(self.actor, permission, self.case, unit_statuses=self._statuses)
 
 
 def _require(actor, permission: str, case: Case) -> None:
@@ -133,6 +163,10 @@ def make_number(kind: CaseKind, case: Case) -> str:
 # --- opening -------------------------------------------------------------------------------------
 
 
+def _field_values(case: Case) -> dict:
+    return {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields if not f.primary_key}
+
+
 def _default_level(area) -> str:
     return area.level if area.level in HandlingLevel.values else HandlingLevel.VILLAGE
 
@@ -187,17 +221,24 @@ def do_open_case(
             case.priority = priority
         case.number = make_number(case_kind, case)
         case.save(force_insert=True)
+        inserted = _field_values(case)
         ctx = ActionContext(case=case, actor=actor, action="open", now=now, data=data)
         if case_kind.on_open is not None:
             case_kind.on_open(ctx)
         if case_kind.workflow.initial in case_kind.on_enter:
             case_kind.on_enter[case_kind.workflow.initial](ctx)
+        started = False
         for name in case_kind.open_starts:
             limit = case_kind.limit_fn(case, name)
             if limit is not None:
                 clocks.start_clock(case, name, limit, at=case.opened_at)
-        clocks.refresh_case_due(case)
-        case.save()
+                started = True
+        if started:
+            clocks.refresh_case_due(case)
+        # Write back only what the hooks and clocks changed (usually nothing for a new event).
+        changed = [name for name, value in _field_values(case).items() if inserted[name] != value]
+        if changed:
+            case.save(update_fields=changed)
         timeline.opened(case, actor, now, data=ctx.timeline_data)
         record_change(
             actor=actor, action=ChangeAction.CREATE, instance=case, before=None, after=snapshot(case)
@@ -284,11 +325,11 @@ def _run_clocks(kind: CaseKind, case: Case, transition, now) -> None:
             clocks.start_clock(case, name, limit, at=now)
 
 
-def available_actions(case: Case, user) -> list:
+def available_actions(case: Case, user, checker: ActionChecker | None = None) -> list:
     """The transitions `user` may take on `case` now (buttons, the API's `actions` field). One
     scope lookup per permission (cached on the user) and no query for permissions already decided."""
     workflow = get_kind(case.kind).workflow
-    return workflow.actions_for(case.status, lambda permission: can_act(user, permission, case))
+    return workflow.actions_for(case.status, ActionChecker(user, case) if checker is None else checker)
 
 
 # --- assignments ---------------------------------------------------------------------------------

@@ -113,6 +113,26 @@ def check_photo(upload, field_name: str = "photos") -> CheckedPhoto:
 # --- category and answers -------------------------------------------------------------------------
 
 
+# Intake resolves a category on every submission: one plain query that also tells whether the
+# parent is active and whether active children exist (a 大类 with 小类 is not a valid choice).
+_CATEGORY_SQL = """
+    SELECT c.*, p.is_active AS _parent_active,
+           EXISTS(SELECT 1 FROM events_category k WHERE k.parent_id = c.id AND k.is_active)
+             AS _has_active_children
+    FROM events_category c LEFT JOIN events_category p ON p.id = c.parent_id
+    WHERE c.code = %s
+"""
+
+
+def _category_by_code(code: str) -> Category | None:
+    found = next(iter(Category.objects.raw(_CATEGORY_SQL, [code])), None)
+    if found is not None and (
+        (found.parent_id is not None and not found._parent_active) or found._has_active_children
+    ):
+        return None
+    return found
+
+
 def resolve_category(value) -> Category | None:
     """A Category, its code or its id → an active 小类 (or a 大类 without 小类); None for none
     given; "unknown_category" on field `category` otherwise."""
@@ -120,15 +140,15 @@ def resolve_category(value) -> Category | None:
         return None
     if isinstance(value, Category):
         category = value
+        usable = (
+            category.is_active
+            and (category.parent_id is None or category.parent.is_active)
+            and not category.children.filter(is_active=True).exists()
+        )
     else:
-        text = str(value).strip()
-        category = Category.objects.filter(code=text).select_related("parent").first()
-    if (
-        category is None
-        or not category.is_active
-        or (category.parent_id is not None and not category.parent.is_active)
-        or category.children.filter(is_active=True).exists()
-    ):
+        category = _category_by_code(str(value).strip())
+        usable = category is not None and category.is_active
+    if not usable:
         raise ServiceError(
             EventErrorCode.UNKNOWN_CATEGORY,
             _("事件分类“%(code)s”不存在或已停用，请选择一个有效的小类")
@@ -268,6 +288,9 @@ class IntakeResult:
 
 
 def _existing(key, actor) -> IntakeResult | None:
+    # A cheap probe first: nearly every submission carries a fresh key.
+    if not EventDetails.objects.filter(idempotency_key=key).exists():
+        return None
     details = EventDetails.objects.filter(idempotency_key=key).select_related("case").first()
     if details is None:
         return None

@@ -471,9 +471,10 @@ def do_callback_event(
 
 def available_event_actions(case: Case, user) -> list[dict]:
     """What `user` may do now: the workflow's transitions, then the kernel's oversight actions."""
+    checker = kernel.ActionChecker(user, case)
     found = [
         {"action": t.action, "label": str(t.label), "note_required": t.note_required}
-        for t in kernel.available_actions(case, user)
+        for t in kernel.available_actions(case, user, checker)
     ]
     if case.closed_at is None:
         extra = (
@@ -484,7 +485,7 @@ def available_event_actions(case: Case, user) -> list[dict]:
             ("decide_extension", "cases.approve_extension", _("审批延期")),
         )
         for action, permission, label in extra:
-            if kernel.can_act(user, permission, case):
+            if checker(permission):
                 found.append({"action": action, "label": str(label), "note_required": False})
     return found
 

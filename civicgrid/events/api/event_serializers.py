@@ -4,11 +4,13 @@ values come only from the reveal endpoint, which checks the reveal permission an
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from civicgrid.cases.models import Assignment, Case, CaseDeadline, TimelineEntry
+from civicgrid.cases.services import can_act
 from civicgrid.core.personal_data import mask_name, mask_phone
 
 from ..models import Channel, EventPhoto, PhotoStage, Satisfaction
@@ -259,3 +261,41 @@ class EventDetailSerializer(EventSerializer):
 
         request = self.context.get("request")
         return available_event_actions(case, getattr(request, "user", None))
+
+
+class EventCreatedSerializer(EventSerializer):
+    """What intake answers (201, or 200 for a repeated idempotency key): the event as a list shows
+    it, the possible duplicates, the photos received and what the reporter may do next. The full
+    record (timeline, clocks, assignments) is at the `Location` URL; building it here would double
+    the cost of every submission for data the submitter has just sent."""
+
+    url = serializers.SerializerMethodField()
+    possible_duplicates = serializers.SerializerMethodField()
+    photos = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta(EventSerializer.Meta):
+        fields = [*EventSerializer.Meta.fields, "url", "possible_duplicates", "photos", "actions"]
+
+    def get_url(self, case) -> str:
+        return reverse("api-event-detail", args=[case.pk])
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_possible_duplicates(self, case) -> list:
+        found = self.context.get("duplicates")
+        if found is None:
+            return EventDetailSerializer.get_possible_duplicates(self, case)
+        # Intake has just read them: keep the ones the reader may see, without asking again.
+        user = getattr(self.context.get("request"), "user", None)
+        visible = sorted((c for c in found if can_act(user, "cases.view_case", c)), key=lambda c: c.pk)
+        return [{"id": c.pk, "number": c.number, "title": c.title} for c in visible]
+
+    @extend_schema_field(PhotoSerializer(many=True))
+    def get_photos(self, case) -> list:
+        if not self.context.get("with_photos"):
+            return []
+        return PhotoSerializer(case.event_photos.all(), many=True, context=self.context).data
+
+    @extend_schema_field(ActionSerializer(many=True))
+    def get_actions(self, case) -> list:
+        return EventDetailSerializer.get_actions(self, case)

@@ -93,14 +93,23 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         summary=_("上报事件（同一幂等键重复提交返回原事件，200）"),
         request={"application/json": s.EventCreateSerializer, "multipart/form-data": s.EventCreateSerializer},
-        responses={201: s.EventDetailSerializer, 200: s.EventDetailSerializer},
+        responses={201: s.EventCreatedSerializer, 200: s.EventCreatedSerializer},
     )
     def create(self, request, *args, **kwargs):
         serializer = s.EventCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = services.do_report_event(actor=request.user, **serializer.validated_data)
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return self._detail(result.case, code)
+        case = result.case
+        if not result.created or case.status != EventStatus.REPORTED:
+            case = self._reload(case)  # a repeat or an emergency transferred at once: read it back
+        context = {
+            **self.get_serializer_context(),
+            "with_photos": bool(serializer.validated_data.get("photos")),
+            "duplicates": result.possible_duplicates,
+        }
+        body = s.EventCreatedSerializer(case, context=context).data
+        return Response(body, status=code, headers={"Location": body["url"]})
 
     @extend_schema(
         summary=_("批量上报事件（逐条处理，各自独立事务）"),

@@ -179,3 +179,28 @@ def test_reveal_is_logged_and_needs_the_permission(events_world, api_client_for)
     # The grid worker sees the event but may not reveal personal data.
     assert api_client_for("gridworker").post(f"{URL}{case.pk}/reveal/", {}, format="json").status_code == 404
     assert AccessLog.objects.count() == 1
+
+
+def test_create_answers_with_the_summary_and_a_fixed_query_budget(events_world, api_client_for):
+    """Intake is the hottest write: its queries are counted exactly (a new one is a conscious change).
+    The answer is the summary plus `Location`; the full record is one GET away."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_client_for("township")
+    client.post(URL, payload(idempotency_key="warm"), format="json")  # first draw creates the sequence
+    events_world.user("township").clear_scope_cache()
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(URL, payload(idempotency_key="q-1"), format="json")
+    queries = [q["sql"] for q in ctx.captured_queries]  # read now: the next request resets the log
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert response["Location"] == body["url"] == f"{URL}{body['id']}/"
+    assert [d["id"] for d in body["possible_duplicates"]] == [body["id"] - 1]  # the warm-up event
+    assert "timeline" not in body
+    detail = client.get(body["url"]).json()
+    assert detail["timeline"][0]["kind"] == "opened"
+    # grants, key probe, category, grid, duplicates, intake's and the kernel's atomic (2 + 2),
+    # sequence (2), case, details, audit ×2 (head, row, head update), timeline
+    assert len(queries) == 20, "\n".join(q[:120] for q in queries)
+
