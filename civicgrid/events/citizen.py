@@ -11,6 +11,7 @@ the rating form need that session grant. See docs/citizen.md.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -205,8 +206,6 @@ def rate(request, number: str):
             form.add_error(field, str(error.message))
             status = _status_for(error)
         else:
-            from django.contrib import messages
-
             messages.success(request, _("感谢您的评价！"))
             return HttpResponseRedirect(reverse("events:citizen_case", args=[number]), status=303)
     case = _granted_case(request, number) or case

@@ -22,6 +22,7 @@ from civicgrid.areas.models import Area
 from .citizen_services import public_categories
 from .forms import ANSWER_PREFIX, IntakeForm, MultipleFileField
 from .models import Satisfaction
+from .models.taxonomy import QuestionType
 
 CHALLENGE_SALT = "civicgrid.citizen.challenge"
 CHALLENGE_MAX_AGE = 86400
@@ -82,7 +83,11 @@ class CitizenReportForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"placeholder": _("例如：东湖路 12 号门口")}),
     )
-    photos = MultipleFileField(label=_("现场照片（可选）"), required=False)
+    photos = MultipleFileField(
+        label=_("现场照片"),
+        required=False,
+        help_text=_("可不上传；标有“需上传照片”的类别必须上传。支持 JPEG、PNG、WebP 格式"),
+    )
     reporter_name = forms.CharField(label=_("您的姓名"), max_length=50)
     reporter_phone = forms.CharField(
         label=_("手机号码"),
@@ -102,7 +107,11 @@ class CitizenReportForm(forms.Form):
         groups: dict[str, list] = {}
         for c in self.public:
             group = c.parent.name if c.parent_id else c.name
-            groups.setdefault(group, []).append((c.code, c.name))
+            needs_photo = any(
+                q.get("type") == QuestionType.PHOTO and q.get("required") for q in c.required_fields or ()
+            )
+            label = gettext("%(name)s（需上传照片）") % {"name": c.name} if needs_photo else c.name
+            groups.setdefault(group, []).append((c.code, label))
         choices += list(groups.items())
         self.fields["category"].choices = choices
         self.fields["area_code"].choices = [("", gettext("（已在地图上选点，或请选择）")), *area_choices()]

@@ -97,8 +97,14 @@ def test_citizen_reports_follows_and_rates_on_a_phone(citizen_world, phone, scre
     assert page.locator("#citizen-emergency").is_visible()
     screenshot(page, "1-report-empty")
 
+    # A first try without name and phone: the page says what to fix, in Chinese, keeping the rest.
     page.fill("#id_description", "东湖路口有一堆生活垃圾，已经好几天没人清理，气味很大")
     page.select_option("#id_category", "0101")
+    page.click("#citizen-submit")
+    page.wait_for_selector("#citizen-error")
+    assert "请填写您的姓名" in page.text_content("body")
+    screenshot(page, "1b-report-refused")
+    page.wait_for_selector("#citizen-map[data-drawn='1']")
     photo = tmp_path / "scene.png"
     photo.write_bytes(png_bytes(64, 48, (200, 120, 40)))
     page.set_input_files("#id_photos", str(photo))
