@@ -157,3 +157,27 @@ def test_citizen_reports_follows_and_rates_on_a_phone(citizen_world, phone, scre
     assert Case.objects.get(number=number).status == "done"
     assert "评价：满意" in other.text_content("#citizen-timeline")
     assert not page.errors and not other.errors
+
+
+def test_citizen_reports_without_javascript(citizen_world, phone, screenshot):
+    """No script: no map, the village list and the address carry the place; the rest is the same."""
+    page = phone(java_script_enabled=False)
+    page.goto("/citizen/")
+    assert not page.locator("#citizen-map-block").is_visible()
+    page.fill("#id_description", "柳营村村口的路灯坏了一个星期，晚上很黑")
+    page.select_option("#id_area_code", "338001002201")
+    page.fill("#id_address", "柳营村村口")
+    page.fill("#id_reporter_name", "王五")
+    page.fill("#id_reporter_phone", "13700001111")
+    label = page.text_content("label[for=id_challenge_answer]")
+    a, b = (int(n) for n in re.findall(r"\d+", label)[:2])
+    page.fill("#id_challenge_answer", str(a + b))
+    screenshot(page, "1-filled")
+    page.click("#citizen-submit")
+    page.wait_for_selector("#citizen-submitted")
+    number = page.text_content("#citizen-number").strip()
+    case = Case.objects.get(number=number)
+    assert (case.area.code, case.grid, case.event.category) == ("338001002201", None, None)
+    page.click("#citizen-follow-link")
+    page.wait_for_selector("#citizen-status")
+    screenshot(page, "2-progress")
