@@ -20,6 +20,7 @@ from civicgrid.cases.models import Case
 DEFAULT_RADIUS_M = 100.0
 DEFAULT_WINDOW_HOURS = 72.0
 METRES_PER_DEGREE = 111_320.0
+MAX_SHOWN = 10  # the nearest ones kept on the event and shown to staff
 
 
 def radius_m() -> float:
@@ -32,7 +33,7 @@ def window_hours() -> float:
 
 def find_possible_duplicates(category, lon, lat, at: dt.datetime, exclude_id=None) -> list[Case]:
     """Open events of `category` within the radius of (lon, lat) opened in the window before `at`,
-    nearest first (ties: oldest first)."""
+    nearest first (ties: oldest first), at most MAX_SHOWN."""
     if category is None or lon is None or lat is None:
         return []
     radius = radius_m()
@@ -49,10 +50,15 @@ def find_possible_duplicates(category, lon, lat, at: dt.datetime, exclude_id=Non
     )
     if exclude_id is not None:
         candidates = candidates.exclude(pk=exclude_id)
+    # Distances on plain tuples; whole rows only for the nearest few (a busy corner may hold dozens).
     found = []
-    for case in candidates.order_by("opened_at", "id")[:50]:
-        metres = haversine_km(lon, lat, case.lon, case.lat) * 1000.0
+    for pk, c_lon, c_lat in candidates.order_by("opened_at", "id").values_list("id", "lon", "lat")[:50]:
+        metres = haversine_km(lon, lat, c_lon, c_lat) * 1000.0
         if metres <= radius:
-            found.append((metres, case))
+            found.append((metres, pk))
     found.sort(key=lambda pair: pair[0])
-    return [case for _metres, case in found]
+    nearest = [pk for _metres, pk in found[:MAX_SHOWN]]
+    if not nearest:
+        return []
+    rows = Case.objects.in_bulk(nearest)
+    return [rows[pk] for pk in nearest if pk in rows]

@@ -200,7 +200,8 @@ def test_create_answers_with_the_summary_and_a_fixed_query_budget(events_world, 
     assert "timeline" not in body
     detail = client.get(body["url"]).json()
     assert detail["timeline"][0]["kind"] == "opened"
-    # grants, key probe, category, grid, duplicates, intake's and the kernel's atomic (2 + 2),
-    # sequence (2), case, details, audit ×2 (head, row, head update), timeline
-    assert len(queries) == 20, "\n".join(q[:120] for q in queries)
+    # grants, key probe, category, grid, duplicates (candidates, then the rows of those within the
+    # radius), intake's and the kernel's atomic (2 + 2), sequence (2), case, details,
+    # audit ×2 (head, row, head update), timeline
+    assert len(queries) == 21, "\n".join(q[:120] for q in queries)
 
