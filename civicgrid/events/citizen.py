@@ -36,6 +36,7 @@ from .citizen_services import (
     public_timeline,
 )
 from .models import CitizenAccess
+from .models.taxonomy import QuestionType
 
 SESSION_KEY = "citizen_cases"
 SESSION_MAX = 20
@@ -98,7 +99,16 @@ def report(request):
             status = 400
     else:
         form = CitizenReportForm()
-    context = {"form": form, "emergency_services": emergency_services(), "map": _map_settings()}
+    context = {
+        "form": form,
+        "emergency_services": emergency_services(),
+        "map": _map_settings(),
+        "questions": {
+            c.code: [q for q in c.required_fields or () if q.get("type") != QuestionType.PHOTO]
+            for c in form.public
+            if c.required_fields
+        },
+    }
     return render(request, "citizen/report.html", context, status=status)
 
 

@@ -82,7 +82,55 @@
     });
   }
 
+  // The chosen category's typed questions, drawn at once (the server draws them too, with their
+  // errors, after a refused submit). Same names and widgets as the server's fields.
+  function questions() {
+    var dataNode = document.getElementById("citizen-questions-data");
+    var box = document.getElementById("citizen-questions");
+    var select = document.getElementById("id_category");
+    if (!dataNode || !box || !select) return;
+    var byCategory = JSON.parse(dataNode.textContent) || {};
+
+    function field(q) {
+      var wrap = document.createElement("div");
+      wrap.className = "field";
+      var id = "id_answer_" + q.key;
+      var label = document.createElement("label");
+      label.htmlFor = id;
+      label.textContent = q.label + (q.required ? " *" : "");
+      var input;
+      if (q.type === "choice" || q.type === "bool") {
+        input = document.createElement("select");
+        var options = q.type === "bool"
+          ? [["", "—"], ["true", box.getAttribute("data-yes")], ["false", box.getAttribute("data-no")]]
+          : [["", "—"]].concat((q.choices || []).map(function (c) { return [c, c]; }));
+        options.forEach(function (o) {
+          var opt = document.createElement("option");
+          opt.value = o[0];
+          opt.textContent = o[1];
+          input.appendChild(opt);
+        });
+      } else {
+        input = document.createElement("input");
+        input.type = q.type === "number" ? "number" : q.type === "date" ? "date" : "text";
+        if (q.type === "number") input.step = "any";
+        if (q.type === "text") input.maxLength = 500;
+      }
+      input.name = "answer_" + q.key;
+      input.id = id;
+      wrap.appendChild(label);
+      wrap.appendChild(input);
+      return wrap;
+    }
+
+    select.addEventListener("change", function () {
+      box.textContent = "";
+      (byCategory[select.value] || []).forEach(function (q) { box.appendChild(field(q)); });
+    });
+  }
+
   function start() {
+    questions();
     var el = document.getElementById("citizen-map");
     if (el && window.L && window.fetch) init(el);
   }

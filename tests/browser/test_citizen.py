@@ -99,7 +99,10 @@ def test_citizen_reports_follows_and_rates_on_a_phone(citizen_world, phone, scre
 
     # A first try without name and phone: the page says what to fix, in Chinese, keeping the rest.
     page.fill("#id_description", "东湖路口有一堆生活垃圾，已经好几天没人清理，气味很大")
+    page.select_option("#id_category", "0301")  # 施工扰民: its yes/no question appears at once
+    page.wait_for_selector("select#id_answer_night_work")
     page.select_option("#id_category", "0101")
+    page.wait_for_selector("select#id_answer_volume")
     page.click("#citizen-submit")
     page.wait_for_selector("#citizen-error")
     assert "请填写您的姓名" in page.text_content("body")
