@@ -135,7 +135,8 @@ def parse_time(value, name: str) -> dt.datetime | None:
             raise ServiceError(
                 "invalid", _("时间“%(value)s”无法识别（应为 ISO 8601）") % {"value": value}, name
             )
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
+    # Kept in UTC: the database adapters then need no time-zone conversion per use.
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)).astimezone(dt.UTC)
 
 
 class FastClassifier:

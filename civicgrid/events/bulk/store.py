@@ -43,8 +43,13 @@ def adapters():
     if is_postgresql():
         return (lambda value: value), (lambda value: value)
 
+    utc = dt.UTC
+
     def ts(value: dt.datetime) -> str:
-        return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+        # str() of the naive UTC time, as Django's SQLite adapter writes it ("+00:00" cut off).
+        if value.tzinfo is not utc:
+            value = value.astimezone(utc)
+        return value.isoformat(" ")[:-6]
 
     return ts, str
 
