@@ -21,6 +21,7 @@ follow attempts; a wrong pair, an unknown number and a throttled request all loo
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
@@ -88,6 +89,20 @@ def setting(name: str):
 
 def _cache():
     return caches[setting("CIVICGRID_CITIZEN_CACHE")]
+
+
+def address_key(ip: str) -> str:
+    """The client address as a throttling key: an IPv6 address counts by its /64 (one subscriber's
+    network), an IPv4 address by itself."""
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        return (ip or "").strip()
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
 
 
 def _bucket(scope: str, key: str, window: int) -> str:
@@ -250,7 +265,7 @@ def do_citizen_report(
         return CitizenReport(_repeated(repeated.case, code), format_code(code), False)
     description, name, phone = _clean_report(description, reporter_name, reporter_phone)
     limits = [
-        ("report-ip", client_ip, 3600, setting("CIVICGRID_CITIZEN_REPORTS_PER_IP_HOUR")),
+        ("report-ip", address_key(client_ip), 3600, setting("CIVICGRID_CITIZEN_REPORTS_PER_IP_HOUR")),
         ("report-phone", phone, 86400, setting("CIVICGRID_CITIZEN_REPORTS_PER_PHONE_DAY")),
     ]
     _check(limits)
@@ -325,7 +340,7 @@ def find_citizen_case(number, secret, *, client_ip: str = "") -> Case:
     number = (str(number or "")).strip()[:40]
     secret_text = str(secret or "")[:40]
     limits = [
-        ("follow-ip", client_ip, 3600, setting("CIVICGRID_CITIZEN_FAILED_FOLLOWS_PER_IP_HOUR")),
+        ("follow-ip", address_key(client_ip), 3600, setting("CIVICGRID_CITIZEN_FAILED_FOLLOWS_PER_IP_HOUR")),
         ("follow-case", number, 3600, setting("CIVICGRID_CITIZEN_FAILED_FOLLOWS_PER_CASE_HOUR")),
     ]
     _check(limits)
@@ -380,7 +395,7 @@ def do_citizen_rate(
     comment = (comment or "").strip()
     if len(comment) > 500:
         raise ServiceError(CitizenErrorCode.INVALID_DESCRIPTION, _("意见不能超过 500 字"), field="comment")
-    limits = [("rate-ip", client_ip, 3600, setting("CIVICGRID_CITIZEN_RATINGS_PER_IP_HOUR"))]
+    limits = [("rate-ip", address_key(client_ip), 3600, setting("CIVICGRID_CITIZEN_RATINGS_PER_IP_HOUR"))]
     _check(limits)
     pk = case.pk if isinstance(case, Case) else case
     with transaction.atomic():
@@ -388,12 +403,16 @@ def do_citizen_rate(
         if access is None:
             raise not_found_error()
         fresh = Case.objects.select_for_update().get(pk=pk)
-        if fresh.status == "done" or (
-            access.rated_at is not None and fresh.closed_at and access.rated_at >= fresh.closed_at
-        ):
+        if access.rated_at is not None and fresh.closed_at and access.rated_at >= fresh.closed_at:
             raise ServiceError(
                 CitizenErrorCode.ALREADY_RATED,
                 _("您已评价过本次办理结果，感谢您的反馈"),
+                field="satisfaction",
+            )
+        if fresh.status == "done":  # the staff's phone callback came first
+            raise ServiceError(
+                CitizenErrorCode.ALREADY_RATED,
+                _("工作人员已就本次办理结果回访过您，感谢您的反馈"),
                 field="satisfaction",
             )
         if fresh.status != "closed":

@@ -417,3 +417,26 @@ def test_township_boundaries_are_served_for_the_map(client, events_world):
     data = client.get(reverse("events:citizen_areas")).json()
     names = {f["properties"]["name"] for f in data["features"]}
     assert {"东湖街道", "西湖街道", "北山镇"} <= names
+
+
+def test_ipv6_addresses_count_by_their_64_network(client, events_world, settings):
+    from civicgrid.events.citizen_services import address_key
+
+    assert address_key("2001:db8:1:2::a") == address_key("2001:db8:1:2:ffff::1") == "2001:db8:1:2::/64"
+    assert address_key("::ffff:10.0.0.1") == "10.0.0.1"
+    settings.CIVICGRID_CITIZEN_REPORTS_PER_IP_HOUR = 1
+    assert submit(client, ip="2001:db8:1:2::a").status_code == 200
+    assert submit(client, ip="2001:db8:1:2::b", reporter_phone="13900000004").status_code == 429
+
+
+def test_a_staff_callback_first_ends_the_rating(client, events_world):
+    from civicgrid.events.services import do_callback_event
+
+    w = events_world
+    number, _code = ticket(submit(client))
+    case = close_case(w, number)
+    do_callback_event(case, actor=w.user("township"), expected_version=case.version, satisfaction="satisfied")
+    page = rate(client, number, satisfaction="dissatisfied")
+    assert page.status_code == 400
+    assert "工作人员已就本次办理结果回访过您" in page.content.decode()
+    assert Case.objects.get(number=number).status == "done"
