@@ -354,6 +354,8 @@ def dashboard(request):
                     **{key: str(label) for key, label, _n, _d in RATES},
                     "backlog": str(COUNT_LABELS["backlog"]),
                     "unranked": _("样本不足，不参与排名"),
+                    "backlog_axis": _("积压（件）"),
+                    "count_unit": _("件"),
                 },
                 "min_sample": scheme.min_sample,
             },

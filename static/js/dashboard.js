@@ -52,6 +52,12 @@
         type: "bar",
         barMaxWidth: 14,
         itemStyle: { color: COLOURS[i + offset] },
+        label: {
+          show: true,
+          position: "right",
+          fontSize: 10,
+          formatter: function (p) { return p.value == null ? "" : p.value.toFixed(1) + "%"; },
+        },
         data: data.rates[key].map(function (value, j) {
           // Units below the minimum sample are drawn pale: listed, not ranked.
           return { value: value, itemStyle: data.ranked[j] ? {} : { opacity: 0.35 } };
@@ -87,7 +93,7 @@
 
   function drawChart(el, option, data) {
     // Height follows the number of units, so names never overlap however many there are.
-    el.style.height = Math.max(240, data.units.length * 44 + 90) + "px";
+    el.style.height = Math.max(260, data.units.length * 48 + 110) + "px";
     var chart = window.echarts.init(el, null, { renderer: "canvas" });
     chart.setOption(option);
     chart.on("click", function (params) {
@@ -103,7 +109,7 @@
   function initCharts() {
     var data = readJSON("chart-data");
     if (!data || !window.echarts || !data.units.length) return;
-    var grid = { left: 10, right: 24, top: 36, bottom: 10, containLabel: true };
+    var grid = { left: 10, right: 40, top: 36, bottom: 10, containLabel: true };
     var rates = document.getElementById("chart-rates");
     if (rates) {
       drawChart(rates, {
@@ -126,15 +132,35 @@
         xAxisIndex: 1,
         barMaxWidth: 14,
         itemStyle: { color: COLOURS[5] },
+        label: {
+          show: true,
+          position: "right",
+          fontSize: 10,
+          formatter: function (p) { return p.value + " " + data.labels.count_unit; },
+        },
         data: data.backlog.map(function (value, j) {
           return { value: value, itemStyle: data.ranked[j] ? {} : { opacity: 0.35 } };
         }),
       });
       drawChart(closure, {
         legend: { top: 0 },
-        grid: grid,
+        // The backlog is a count, not a rate: its own axis on top, named, so no bar reads as 100 %.
+        grid: { left: 10, right: 40, top: 64, bottom: 10, containLabel: true },
         tooltip: tooltip(),
-        xAxis: [percentAxis(), { type: "value", minInterval: 1, position: "top", show: false }],
+        xAxis: [
+          percentAxis(),
+          {
+            type: "value",
+            minInterval: 1,
+            position: "top",
+            name: data.labels.backlog_axis,
+            nameLocation: "middle",
+            nameGap: 22,
+            splitLine: { show: false },
+            axisLine: { show: true, lineStyle: { color: COLOURS[5] } },
+            axisLabel: { color: COLOURS[5] },
+          },
+        ],
         yAxis: unitAxis(data),
         series: series,
       }, data);
@@ -183,12 +209,20 @@
     return out;
   }
 
+  function shade(index, classes) {
+    // Fewer classes than colours: spread them over the darker four, so one event is never as
+    // pale as the empty grids nor as dark as the densest.
+    if (classes >= DENSITY.length) return DENSITY[index];
+    if (classes === 1) return DENSITY[3];
+    return DENSITY[1 + Math.round((index * 3) / (classes - 1))];
+  }
+
   function colourOf(count, limits) {
     if (!count) return EMPTY;
     for (var i = 0; i < limits.length; i++) {
-      if (count <= limits[i]) return DENSITY[i + DENSITY.length - limits.length];
+      if (count <= limits[i]) return shade(i, limits.length);
     }
-    return DENSITY[DENSITY.length - 1];
+    return shade(limits.length - 1, limits.length);
   }
 
   function legendControl(el, limits) {
