@@ -76,7 +76,7 @@ class UnitsForm(ActionForm):
         return {"lead_unit": self.cleaned_data["lead_unit"], "co_units": list(self.cleaned_data["co_units"])}
 
 
-# --- the kernel's own actions (urge, supervise, escalate): the same for every kind ---------------
+# --- the kernel's own actions (urge, supervise, escalate, extensions): the same for every kind ----
 
 
 class UrgeForm(ActionForm):
@@ -92,6 +92,46 @@ class SuperviseForm(ActionForm):
 
     def action_data(self) -> dict:
         return {"level": self.cleaned_data["level"]}
+
+
+class ClockForm(ActionForm):
+    """An extension form: which of the case's clocks (choices set by the page from the case)."""
+
+    clock = forms.ChoiceField(label=_("时限"), choices=())
+
+    def set_clocks(self, deadlines, labels: dict) -> None:
+        self.fields["clock"].choices = [
+            (d.name, f"{labels.get(d.name, d.name)}（{d.period_display}）") for d in deadlines
+        ]
+
+
+class RequestExtensionForm(ClockForm):
+    """延期申请: the amount is in the clock's own unit (working days, hours…); the reason is required
+    (the note field, labelled as the reason)."""
+
+    amount = forms.IntegerField(label=_("延长"), min_value=1, max_value=365)
+
+    def __init__(self, *args, **kwargs):
+        kwargs["note_required"] = True
+        super().__init__(*args, **kwargs)
+        self.fields["note"].label = _("延期理由")
+        self.fields["note"].error_messages["required"] = _("请填写延期理由")
+
+    def action_data(self) -> dict:
+        return {"clock": self.cleaned_data["clock"], "amount": self.cleaned_data["amount"]}
+
+
+class DecideExtensionForm(ClockForm):
+    """延期审批: approve (the clock is extended and recomputed) or refuse the pending request."""
+
+    decision = forms.ChoiceField(
+        label=_("审批意见"),
+        choices=[("approve", _("同意延期")), ("refuse", _("不同意"))],
+        widget=forms.RadioSelect,
+    )
+
+    def action_data(self) -> dict:
+        return {"clock": self.cleaned_data["clock"], "approve": self.cleaned_data["decision"] == "approve"}
 
 
 # --- the registry ----------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -33,7 +32,16 @@ from . import queries, services
 from .choices import LEVEL_ORDER, HandlingLevel, Supervision, TimelineKind
 from .error_codes import CaseErrorCode
 from .filtersets import inbox_filterset_class
-from .forms import ActionForm, EscalateForm, SuperviseForm, UrgeForm, action_form_class, kind_pages
+from .forms import (
+    ActionForm,
+    DecideExtensionForm,
+    EscalateForm,
+    RequestExtensionForm,
+    SuperviseForm,
+    UrgeForm,
+    action_form_class,
+    kind_pages,
+)
 from .kinds import registered_kinds
 from .models import Case
 
@@ -146,7 +154,7 @@ def inbox(request):
     if name not in QUEUE_LABELS:
         # The first queue with work in it; a quiet inbox shows everything the user can see.
         name = next((q for q in queries.QUEUES if getattr(counts, q)), ALL_QUEUE)
-    qs = _all_cases(user) if name == ALL_QUEUE else queries.queue(user, name)
+    qs = queries.all_cases(user) if name == ALL_QUEUE else queries.queue(user, name)
     related = {r for pages in _kind_pages_all() for r in pages.list_related}
     if related:
         qs = qs.select_related(*sorted(related))
@@ -154,7 +162,8 @@ def inbox(request):
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
     if filterset.is_bound and not filterset.is_valid():
         rows = qs.none()
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Counted up to a cap ("2000+"): "all" may hold millions of cases; the filters narrow it.
+    page = queries.CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     items = []
     for case in page:
@@ -213,12 +222,55 @@ def _escalate(case, *, actor, expected_version, note, **data):
     return services.do_escalate(case, actor=actor, expected_version=expected_version, note=note)
 
 
+def _request_extension(case, *, actor, expected_version, note, clock, amount, **data):
+    return services.do_request_extension(
+        case, clock, amount, actor=actor, expected_version=expected_version, reason=note
+    )
+
+
+def _decide_extension(case, *, actor, expected_version, note, clock, approve, **data):
+    return services.do_decide_extension(
+        case, clock, approve=approve, actor=actor, expected_version=expected_version, note=note
+    )
+
+
 # The kernel's own actions, open to every kind: (form, permission, label, writer).
 KERNEL_ACTIONS = {
     "urge": (UrgeForm, "cases.urge_case", gettext_lazy("催办"), _urge),
     "supervise": (SuperviseForm, "cases.supervise_case", gettext_lazy("督办"), _supervise),
     "escalate": (EscalateForm, "cases.escalate_case", gettext_lazy("上报上级"), _escalate),
+    "request_extension": (
+        RequestExtensionForm,
+        "cases.handle_case",
+        gettext_lazy("申请延期"),
+        _request_extension,
+    ),
+    "decide_extension": (
+        DecideExtensionForm,
+        "cases.approve_extension",
+        gettext_lazy("审批延期"),
+        _decide_extension,
+    ),
 }
+
+
+def _extension_clocks(case: Case, action: str) -> list:
+    """The clocks an extension action applies to: open ones that may still be extended and have no
+    pending request (to request), the ones with a pending request (to decide)."""
+    open_clocks = [d for d in case.deadlines.all() if d.is_open]
+    if action == "request_extension":
+        return [
+            d for d in open_clocks if d.pending_extension is None and d.extension_granted < d.max_extension
+        ]
+    return [d for d in open_clocks if d.pending_extension is not None]
+
+
+def _prepare_kernel_form(form: ActionForm, case: Case, action: str, *, posted: bool = False) -> None:
+    if action == "supervise":
+        current = None if posted else case.supervision
+        form.fields["level"].choices = [c for c in Supervision.choices if c[0] != current]
+    elif action in ("request_extension", "decide_extension"):
+        form.set_clocks(_extension_clocks(case, action), CLOCK_LABELS)
 
 
 def _kernel_actions(case: Case, user) -> list[str]:
@@ -228,6 +280,8 @@ def _kernel_actions(case: Case, user) -> list[str]:
     for action, (_form, permission, _label, _writer) in KERNEL_ACTIONS.items():
         if action == "escalate" and case.handling_level == LEVEL_ORDER[-1]:
             continue  # already at the city: nowhere to escalate to
+        if action in ("request_extension", "decide_extension") and not _extension_clocks(case, action):
+            continue
         if services.can_act(user, permission, case):
             found.append(action)
     return found
@@ -263,8 +317,7 @@ def _actions(case: Case, user, failed: dict | None) -> list[dict]:
     for action in _kernel_actions(case, user):
         form_class, _permission, label, _writer = KERNEL_ACTIONS[action]
         form = _new_form(form_class, case, action)
-        if action == "supervise":
-            form.fields["level"].choices = [c for c in Supervision.choices if c[0] != case.supervision]
+        _prepare_kernel_form(form, case, action)
         items.append(
             {"action": action, "label": str(label), "note_required": False, "kernel": True, "form": form}
         )
@@ -361,8 +414,8 @@ def case_action(request, number: str, action: str):
     form_class = kernel[0] if kernel else action_form_class(case.kind, action)
     note_required = bool(transition and transition.note_required)
     form = form_class(request.POST, prefix=action, note_required=note_required)
-    if kernel and action == "supervise":
-        form.fields["level"].choices = Supervision.choices
+    if kernel:
+        _prepare_kernel_form(form, case, action, posted=True)
     label = str(kernel[2]) if kernel else (str(transition.label) if transition else action)
     if not form.is_valid():
         if "expected_version" in form.errors:

@@ -258,7 +258,11 @@ def test_only_the_actions_the_reader_may_take(world, inbox):
     ]
     assert action_names(client_for(world, "leader").get(detail(reported))) == ["urge", "supervise"]
     assert action_names(client_for(world, "auditor").get(detail(reported))) == []
-    assert action_names(client_for(world, "handler").get(detail(dispatched))) == ["accept"]
+    # The handling unit may ask for more time on the handling clock (it allows extensions).
+    assert action_names(client_for(world, "handler").get(detail(dispatched))) == [
+        "accept",
+        "request_extension",
+    ]
     page = client_for(world, "handler").get(detail(dispatched)).content.decode()
     assert f'action="/cases/{dispatched.number}/actions/accept/"' in page
     assert 'name="accept-expected_version" value="3"' in page
@@ -457,3 +461,45 @@ def test_deadline_periods_read_in_their_own_unit():
     assert (
         CaseDeadline(amount=5, unit="working_hours", extension_granted=2).extension_display == "2 个工作小时"
     )
+
+
+def test_extension_requested_and_decided_from_the_page(world, inbox):
+    """延期: the handler asks with a reason and an amount in the clock's unit; an approver decides;
+    a refused or invalid request changes nothing; one without the approval permission cannot decide."""
+    from civicgrid.cases.models import CaseDeadline
+
+    case, township = inbox["registered"], client_for(world, "township")
+
+    def clock():
+        return CaseDeadline.objects.get(case=case, name="handling", state="running")
+
+    due = clock().due_at
+    names = action_names(township.get(detail(case)))
+    assert "request_extension" in names and "decide_extension" not in names
+    response = post(township, case, "request_extension", 2, clock="handling", amount=2)
+    assert response.status_code == 400
+    assert response.context["failed"]["form"].errors["note"] == ["请填写延期理由"]
+    response = post(township, case, "request_extension", 2, clock="handling", amount=9, note="材料未到")
+    assert response.status_code == 400  # past the limit's maximum (5 working days)
+    response = post(township, case, "request_extension", 2, clock="response", amount=1, note="x")
+    assert response.status_code == 400  # not an open clock of this case
+    assert clock().pending_extension is None and state(case)[1] == 2
+    assert (
+        post(township, case, "request_extension", 2, clock="handling", amount=2, note="材料未到").status_code
+        == 303
+    )
+    assert (clock().pending_extension, clock().pending_extension_reason) == (2, "材料未到")
+    names = action_names(township.get(detail(case)))
+    assert "decide_extension" in names and "request_extension" not in names  # one request at a time
+    before = state(case)
+    response = post(
+        client_for(world, "gridworker"), case, "decide_extension", 3, clock="handling", decision="approve"
+    )
+    assert response.status_code in (403, 404)
+    assert state(case) == before and clock().pending_extension == 2
+    assert (
+        post(township, case, "decide_extension", 3, clock="handling", decision="approve").status_code == 303
+    )
+    after = clock()
+    assert (after.pending_extension, after.extension_granted) == (None, 2)
+    assert after.due_at > due
