@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -172,7 +173,8 @@ def case_page(request, number: str):
     """/citizen/cases/<number>/: progress, public timeline, result and the rating form."""
     case = _granted_case(request, number)
     if case is None:
-        return HttpResponseRedirect(f"{reverse('events:citizen_follow')}?number={number[:40]}")
+        query = urlencode({"number": number[:40]})
+        return HttpResponseRedirect(f"{reverse('events:citizen_follow')}?{query}")
     return render(request, "citizen/case.html", _case_context(case, RateForm()))
 
 
