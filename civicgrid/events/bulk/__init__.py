@@ -13,6 +13,8 @@ returns the original for a repeated submission), so an interrupted import can be
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -21,10 +23,10 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from civicgrid.core.errors import ServiceError
 
+from ..classify import Suggestion
 from . import store
 from .batch import (
     DuplicateFinder,
@@ -99,6 +101,22 @@ def _check_clocks(rows, ref: Reference, errors: list) -> list:
     return kept
 
 
+def _spooled(rows: list) -> list:
+    """Rows made fit for the spool: categories as ids (the taxonomy is not pickled per row)."""
+    for row in rows:
+        row.category = None if row.category is None else row.category.pk
+        row.suggestions = [(s.category.pk, s.score, s.hits) for s in row.suggestions]
+    return rows
+
+
+def _unspooled(rows: list, ref: Reference) -> list:
+    categories = ref.classifier.categories
+    for row in rows:
+        row.category = None if row.category is None else categories[row.category]
+        row.suggestions = [Suggestion(categories[pk], score, hits) for pk, score, hits in row.suggestions]
+    return rows
+
+
 def _write_batch(rows, ref: Reference, report: ImportReport, source: str, number: int) -> None:
     ts, day = store.adapters()
     with transaction.atomic():
@@ -136,32 +154,40 @@ def import_file(
     report = ImportReport(run=uuid.uuid4().hex[:12])
     ref = Reference()
     moment = now()
-    if not skip_bad_rows:
-        for chunk in _chunks(source.rows(), batch_size):
-            _check_clocks(_checked(chunk, ref, moment, report.rejected), ref, report.rejected)
-        if report.rejected:
-            report.seconds = time.perf_counter() - started
-            return report
-    errors: list = []
-    for number, chunk in enumerate(_chunks(source.rows(), batch_size), start=1):
-        rows = _check_clocks(_checked(chunk, ref, moment, errors), ref, errors)
-        if errors and not skip_bad_rows:
-            # The file changed under us, or the reference data did (a unit deactivated): stop
-            # before this batch; the batches before it are committed.
-            line, name, message, _code = errors[0]
-            raise SourceError(
-                "changed_during_import",
-                _(
-                    "第 %(line)d 行（%(field)s）：%(reason)s。检查通过后数据有变，导入已停止；此前已导入 %(n)d 条"
-                )
-                % {"line": line, "field": name, "reason": message, "n": report.imported},
-            )
-        report.rejected.extend(errors)
-        errors.clear()
-        if rows:
-            _write_batch(rows, ref, report, source.path.name, number)
-        if progress is not None:
-            progress(chunk[-1][0], report)
+    ref.use_fields(set(source.mapping) | set(source.defaults))
+    with tempfile.TemporaryFile(prefix="civicgrid-import-") as spool:
+
+        def batches() -> Iterator[tuple[int, list]]:
+            """Checked rows a batch at a time: straight from the file with --skip-bad-rows, else
+            from the spool the checking pass wrote (the rows are parsed once)."""
+            if skip_bad_rows:
+                for chunk in _chunks(source.rows(), batch_size):
+                    yield (
+                        chunk[-1][0],
+                        _check_clocks(_checked(chunk, ref, moment, report.rejected), ref, report.rejected),
+                    )
+                return
+            spool.seek(0)
+            while True:
+                try:
+                    last_line, rows = pickle.load(spool)  # noqa: S301 - our own temporary file
+                except EOFError:
+                    return
+                yield last_line, _unspooled(rows, ref)
+
+        if not skip_bad_rows:
+            # Check every row before writing any: one bad row and nothing is written.
+            for chunk in _chunks(source.rows(), batch_size):
+                rows = _check_clocks(_checked(chunk, ref, moment, report.rejected), ref, report.rejected)
+                pickle.dump((chunk[-1][0], _spooled(rows)), spool, protocol=pickle.HIGHEST_PROTOCOL)
+            if report.rejected:
+                report.seconds = time.perf_counter() - started
+                return report
+        for number, (last_line, rows) in enumerate(batches(), start=1):
+            if rows:
+                _write_batch(rows, ref, report, source.path.name, number)
+            if progress is not None:
+                progress(last_line, report)
     report.rejected.sort()
     report.seconds = time.perf_counter() - started
     return report

@@ -23,7 +23,7 @@ from civicgrid.areas.locate import LocateStatus, locate_many
 from civicgrid.cases.clocks import warn_share
 from civicgrid.cases.error_codes import CaseErrorCode
 from civicgrid.cases.models import Case
-from civicgrid.core.deadlines import LOCAL_TZ
+from civicgrid.core.deadlines import DAY_UNITS, LOCAL_TZ
 from civicgrid.core.errors import ServiceError
 
 from ..duplicates import METRES_PER_DEGREE, radius_m, window_hours
@@ -226,15 +226,31 @@ class Tables:
         self.assignment: list[tuple] = []
         self.timeline: list[tuple] = []
         self._notes: dict[str, str] = {}
+        self._dues: dict[tuple, tuple] = {}
+        self._json: dict[tuple, str] = {}
 
     def __len__(self):
         return sum(len(getattr(self, t)) for t in ("case", "details", "deadline", "assignment", "timeline"))
 
-    def _clock(self, row, name, limit, start, start_ts, stop_at, stop_ts) -> tuple:
+    def _due(self, limit, start, start_day):
+        """(due_at, due_at adapted, due_date adapted, provisional, unknown years JSON), cached per
+        limit and start day for day units (per start for hour units)."""
+        key = (limit, start_day) if limit.unit in DAY_UNITS else (limit, start)
+        found = self._dues.get(key)
+        if found is None:
+            due = self.ref.due(limit, start)
+            unknown = json.dumps(list(due.unknown_years)) if due.unknown_years else EMPTY_LIST
+            found = (due.due_at, self.ts(due.due_at), self.day(due.due_date), due.provisional, unknown)
+            if len(self._dues) > 100_000:
+                self._dues.clear()
+            self._dues[key] = found
+        return found
+
+    def _clock(self, row, name, limit, start, start_ts, start_day, stop_at, stop_ts) -> tuple:
         """A clock started at dispatch; stopped (met/missed) at `stop_at`, or running."""
-        due = self.ref.due(limit, start)
-        warn_at = start + (due.due_at - start) * self.share
-        state = "running" if stop_at is None else ("met" if stop_at < due.due_at else "missed")
+        due_at, due_ts, due_day, provisional, unknown = self._due(limit, start, start_day)
+        warn_at = start + (due_at - start) * self.share
+        state = "running" if stop_at is None else ("met" if stop_at < due_at else "missed")
         self.deadline.append(
             (
                 row.case_id,
@@ -243,16 +259,16 @@ class Tables:
                 limit.unit.value,
                 limit.max_extension,
                 start_ts,
-                self.day(start.astimezone(LOCAL_TZ).date()),
+                self.day(start_day),
                 EMPTY_LIST,
                 0,
                 None,
                 "",
                 EMPTY_LIST,
-                self.ts(due.due_at),
-                self.day(due.due_date),
-                due.provisional,
-                json.dumps(list(due.unknown_years)) if due.unknown_years else EMPTY_LIST,
+                due_ts,
+                due_day,
+                provisional,
+                unknown,
                 state,
                 stop_ts,
                 self.ts(warn_at),
@@ -260,7 +276,13 @@ class Tables:
                 None,
             )
         )
-        return due.due_at, warn_at
+        return due_at, warn_at
+
+    def _cached_json(self, key: tuple, value) -> str:
+        found = self._json.get(key)
+        if found is None:
+            found = self._json[key] = json.dumps(value)
+        return found
 
     def _transfer_note(self, category) -> str:
         target = category.emergency_transfer
@@ -279,7 +301,7 @@ class Tables:
         transfer = ""
         opened_ts = ts(row.opened_at)
         code = category.code if category is not None else None
-        opened = json.dumps({"channel": row.channel, "category": code})
+        opened = self._cached_json(("opened", row.channel, code), {"channel": row.channel, "category": code})
         timeline((case_id, "opened", "", None, "", "reported", "", opened, opened_ts))
         if status == REPORTED:
             if category is not None and category.emergency_transfer:
@@ -304,6 +326,7 @@ class Tables:
             done = status in (CLOSED, DONE)
             start = row.dispatched_at
             start_ts = ts(start)
+            start_day = start.astimezone(LOCAL_TZ).date()
             accepted_ts = ts(row.accepted_at) if done else None
             closed_ts = ts(row.closed_at) if done else None
             self._route_rows(row, code, start_ts, accepted_ts, closed_ts)
@@ -311,19 +334,28 @@ class Tables:
             if status == DISPATCHED:
                 version = 3
                 running = [
-                    self._clock(row, "response", response, start, start_ts, None, None),
-                    self._clock(row, "handling", handling, start, start_ts, None, None),
-                    self._clock(row, "objection", self.ref.objection, start, start_ts, None, None),
+                    self._clock(row, "response", response, start, start_ts, start_day, None, None),
+                    self._clock(row, "handling", handling, start, start_ts, start_day, None, None),
+                    self._clock(row, "objection", self.ref.objection, start, start_ts, start_day, None, None),
                 ]
                 due_ts = ts(min(r[0] for r in running))
                 warn_ts = ts(min(r[1] for r in running))
             else:
                 version = 7 if status == CLOSED else 8
                 handled_ts = ts(row.handled_at)
-                self._clock(row, "response", response, start, start_ts, row.accepted_at, accepted_ts)
-                self._clock(row, "handling", handling, start, start_ts, row.handled_at, handled_ts)
                 self._clock(
-                    row, "objection", self.ref.objection, start, start_ts, row.accepted_at, accepted_ts
+                    row, "response", response, start, start_ts, start_day, row.accepted_at, accepted_ts
+                )
+                self._clock(row, "handling", handling, start, start_ts, start_day, row.handled_at, handled_ts)
+                self._clock(
+                    row,
+                    "objection",
+                    self.ref.objection,
+                    start,
+                    start_ts,
+                    start_day,
+                    row.accepted_at,
+                    accepted_ts,
                 )
                 self._finish_rows(row, accepted_ts, handled_ts, closed_ts)
         done = status == DONE
@@ -395,7 +427,7 @@ class Tables:
         """register → dispatch (assignments and their timeline), as `services.on_dispatch`."""
         case_id, timeline = row.case_id, self.timeline.append
         done = closed_ts is not None
-        registered = json.dumps({"category": code})
+        registered = self._cached_json(("registered", code), {"category": code})
         timeline((case_id, "transition", "register", None, "reported", "registered", "", registered, at_ts))
         for unit_id in (row.lead_id, *row.co_ids):
             self.assignment.append(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from civicgrid.accounts.models import Unit
 from civicgrid.areas.coords import CoordinateError, check_point, to_wgs84
 from civicgrid.areas.models import Area
-from civicgrid.areas.spatial_index import get_index
+from civicgrid.areas.spatial_index import AreaRecord, get_index
 from civicgrid.calendars.store import get_calendar
 from civicgrid.cases.choices import HandlingLevel
 from civicgrid.cases.error_codes import CaseErrorCode
@@ -196,6 +196,8 @@ class Reference:
         self.index = get_index()
         self.calendar = get_calendar()
         self.objection = objection_limit()
+        self.answer_fields: tuple[str, ...] = ()
+        self.state_fields: tuple[str, ...] = STATE_VALUE_FIELDS
         self._areas: dict[str, object] = {}
         self._units: dict[str, int | None] = {}
         self._routes: dict[tuple, tuple] = {}
@@ -213,6 +215,11 @@ class Reference:
             entry = (rule.area.path, rule.category.parent_id is None, rule.pk, rule.lead_unit_id, co)
             self._rules.setdefault((rule.category_id, rule.area.path), []).append(entry)
 
+    def use_fields(self, names) -> None:
+        """The fields the file can fill (mapped columns and defaults): only those are looked at."""
+        self.answer_fields = tuple(sorted(n for n in names if n.startswith("answers.")))
+        self.state_fields = tuple(n for n in STATE_VALUE_FIELDS if n in names)
+
     def category(self, value):
         if not _has(value):
             return None
@@ -228,8 +235,11 @@ class Reference:
     def area_by_code(self, code):
         code = str(code).strip()
         if code not in self._areas:
+            area = Area.objects.filter(code=code, is_active=True).first()
             self._areas[code] = (
-                Area.objects.filter(code=code, is_active=True).only("id", "code", "level", "path").first()
+                None
+                if area is None
+                else AreaRecord(area.pk, area.code, area.name, area.level, area.path, area.parent_id)
             )
         area = self._areas[code]
         if area is None:
@@ -342,7 +352,7 @@ def check_row(line: int, values: dict, ref: Reference, now: dt.datetime) -> Row:
             EventErrorCode.INVALID_CHANNEL, _("来源渠道“%(value)s”无效") % {"value": channel}, field="channel"
         )
     category = ref.category(values.get("category"))
-    answers = {k[8:]: v for k, v in values.items() if k.startswith("answers.") and v not in (None, "")}
+    answers = {k[8:]: values[k] for k in ref.answer_fields if values.get(k) not in (None, "")}
     answers = clean_answers(category, answers, 0)
     lon, lat = values.get("lon"), values.get("lat")
     if _has(lon) or _has(lat):
@@ -370,7 +380,7 @@ def check_row(line: int, values: dict, ref: Reference, now: dt.datetime) -> Row:
             _("状态“%(value)s”无效，应为已上报、已派遣、已结案或已回访") % {"value": status_text},
             field="status",
         )
-    for name in STATE_VALUE_FIELDS:
+    for name in ref.state_fields:
         if name not in ALLOWED[status] and _has(values.get(name)):
             raise ServiceError(
                 "not_for_status",
