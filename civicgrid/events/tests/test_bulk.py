@@ -425,3 +425,16 @@ def test_fast_classifier_answers_as_the_classifier(bulk_world):
     ]
     for title, body in texts:
         assert fast.suggest(title, body) == slow.suggest(title, body)
+
+
+def test_fast_classifier_on_random_texts_of_keywords(bulk_world):
+    import random
+
+    slow = Classifier.from_database()
+    fast = FastClassifier(slow)
+    words = [w for w, _owners in slow.keywords] + ["的", "路口", "Ａ", " ", "小区"]
+    rng = random.Random(7)
+    for _ in range(300):
+        title = "".join(rng.choice(words) for _ in range(rng.randrange(0, 5)))
+        body = "".join(rng.choice(words) for _ in range(rng.randrange(0, 8)))
+        assert fast.suggest(title, body) == slow.suggest(title, body), (title, body)
