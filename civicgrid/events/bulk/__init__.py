@@ -13,6 +13,8 @@ returns the original for a repeated submission), so an interrupted import can be
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 import pickle
 import tempfile
 import time
@@ -36,7 +38,7 @@ from .batch import (
     locate_rows,
     repeated_keys,
 )
-from .checks import REPORTED, Reference, check_row, local_year, now
+from .checks import REPORTED, Reference, Row, check_row, local_year, now
 from .source import FIELDS, ImportFile, SourceError, check_mapping, read_mapping
 
 __all__ = [
@@ -101,16 +103,21 @@ def _check_clocks(rows, ref: Reference, errors: list) -> list:
     return kept
 
 
-def _spooled(rows: list) -> list:
-    """Rows made fit for the spool: categories as ids (the taxonomy is not pickled per row)."""
+_ROW_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(Row)))
+
+
+def _spooled(rows: list) -> list[tuple]:
+    """Rows made fit for the spool: plain tuples (a dataclass pickles field by field in Python),
+    categories as ids (the taxonomy is not pickled per row)."""
     for row in rows:
         row.category = None if row.category is None else row.category.pk
         row.suggestions = [(s.category.pk, s.score, s.hits) for s in row.suggestions]
-    return rows
+    return [_ROW_FIELDS(row) for row in rows]
 
 
-def _unspooled(rows: list, ref: Reference) -> list:
+def _unspooled(spooled: list[tuple], ref: Reference) -> list:
     categories = ref.classifier.categories
+    rows = [Row(*values) for values in spooled]
     for row in rows:
         row.category = None if row.category is None else categories[row.category]
         row.suggestions = [Suggestion(categories[pk], score, hits) for pk, score, hits in row.suggestions]
