@@ -413,7 +413,7 @@ def drill(request):
         return render(
             request,
             "assessment/drill.html",
-            {"error": exc.message, "dashboard_url": reverse("assessment:dashboard")},
+            {"error": exc.message, "back_url": reverse("assessment:dashboard")},
             status=400,
         )
     figure = request.GET.get("figure", "")
@@ -421,6 +421,7 @@ def drill(request):
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    back = f"{reverse('assessment:dashboard')}?{urlencode(_dashboard_params(request, period))}"
     return render(
         request,
         "assessment/drill.html",
@@ -433,9 +434,26 @@ def drill(request):
             "period_end_day": timezone.localtime(period.end).date() - dt.timedelta(days=1),
             "page": page,
             "query": query.urlencode(),
-            "dashboard_url": reverse("assessment:dashboard"),
+            "back_url": back,
         },
     )
+
+
+def _dashboard_params(request, period: Period) -> dict[str, str]:
+    """The dashboard's filters that lead back from a drill-down to the page it came from."""
+    label = period.label
+    if "~" in label:
+        params = {"kind": "custom", **_period_params(period)}
+    elif "-Q" in label.upper():
+        params = {"kind": "quarter", "quarter": label}
+    elif "-" in label:
+        params = {"kind": "month", "month": label}
+    else:
+        params = {"kind": "year", "year": label}
+    for name in ("area", "category", "channel"):
+        if value := request.GET.get(name, ""):
+            params[name] = value
+    return params
 
 
 def _drill_area(request, user) -> Area | None:

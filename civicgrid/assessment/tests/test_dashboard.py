@@ -269,7 +269,12 @@ def test_periods(month):
         assert context["map"]["events"] == 12
     link = unescape(custom["rows"][0]["links"]["assessed"])
     assert "start=2026-10-01" in link and "end=2026-12-31" in link
-    assert len(drill_numbers(client.get(link))) == 5  # C0–C4 of chengguan
+    drilled = client.get(link)
+    assert len(drill_numbers(drilled)) == 5  # C0–C4 of chengguan
+    # The way back keeps the period.
+    assert drilled.context["back_url"] == "/dashboard/?kind=custom&start=2026-10-01&end=2026-12-31"
+    link = unescape(quarter["rows"][0]["links"]["backlog"])
+    assert client.get(link).context["back_url"] == "/dashboard/?kind=quarter&quarter=2026-Q4"
 
 
 def test_default_period_is_the_current_month(month):
