@@ -134,6 +134,27 @@ class DecideExtensionForm(ClockForm):
         return {"clock": self.cleaned_data["clock"], "approve": self.cleaned_data["decision"] == "approve"}
 
 
+class SummonForm(ActionForm):
+    """吹哨: the departments to summon (choices set by the page from the kind's candidates)."""
+
+    units = forms.ModelMultipleChoiceField(
+        label=_("召集部门"), queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def set_candidates(self, units) -> None:
+        self.allowed = list(units)
+        self.fields["units"].queryset = Unit.objects.filter(pk__in=[u.pk for u in self.allowed]).order_by(
+            "area__code", "name"
+        )
+
+    def action_data(self) -> dict:
+        return {"units": list(self.cleaned_data["units"]), "allowed": getattr(self, "allowed", [])}
+
+
+class ReportInForm(ActionForm):
+    """报到: the summoned unit takes the case on."""
+
+
 # --- the registry ----------------------------------------------------------------------------------
 
 
@@ -147,7 +168,9 @@ class KindPages:
     * `panel_template` + `panel_context(case, user) -> dict`: a section of the case page with the
       kind's own data (category, channel, reporter masked, photos).
     * `inbox_filters[name]() -> django_filters.Filter`: extra inbox filters (category, channel).
-    * `list_related`: extra `select_related` names for inbox rows (e.g. "event__category")."""
+    * `list_related`: extra `select_related` names for inbox rows (e.g. "event__category").
+    * `summon_units(case) -> list[Unit]`: the units the centre may summon onto the case (吹哨报到);
+      without it the kind offers no summons."""
 
     code: str
     action_forms: Mapping[str, type[ActionForm]] = field(default_factory=dict)
@@ -156,6 +179,7 @@ class KindPages:
     panel_context: Callable | None = None
     inbox_filters: Mapping[str, Callable] = field(default_factory=dict)
     list_related: tuple[str, ...] = ()
+    summon_units: Callable | None = None
 
 
 _pages: dict[str, KindPages] = {}

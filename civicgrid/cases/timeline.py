@@ -50,6 +50,17 @@ def assigned(
     return _write(case, TimelineKind.ASSIGNED, actor, now, action="assign", note=note, data=data)
 
 
+def summoned(case: Case, actor, now, unit_ids: list[int], note="") -> TimelineEntry:
+    """吹哨: departments summoned onto the case as co-handlers."""
+    data = {"summoned": unit_ids}
+    return _write(case, TimelineKind.ASSIGNED, actor, now, action="summon", note=note, data=data)
+
+
+def reported_in(case: Case, actor, now, unit_id: int, note="") -> TimelineEntry:
+    """报到: a summoned (co-handler) unit took the case on."""
+    return _write(case, TimelineKind.NOTE, actor, now, action="report_in", note=note, data={"unit": unit_id})
+
+
 def urged(case: Case, actor, now, note="") -> TimelineEntry:
     return _write(
         case, TimelineKind.URGED, actor, now, action="urge", note=note, data={"count": case.urge_count}

@@ -28,7 +28,7 @@ from civicgrid.core.errors import NotPermitted, ServiceError
 from civicgrid.core.personal_data import mask_name
 from civicgrid.core.scope import get_scoped_or_404, scope_paths
 
-from . import queries, services
+from . import queries, services, summon
 from .choices import LEVEL_ORDER, HandlingLevel, Supervision, TimelineKind
 from .error_codes import CaseErrorCode
 from .filtersets import inbox_filterset_class
@@ -36,7 +36,9 @@ from .forms import (
     ActionForm,
     DecideExtensionForm,
     EscalateForm,
+    ReportInForm,
     RequestExtensionForm,
+    SummonForm,
     SuperviseForm,
     UrgeForm,
     action_form_class,
@@ -234,6 +236,16 @@ def _decide_extension(case, *, actor, expected_version, note, clock, approve, **
     )
 
 
+def _summon(case, *, actor, expected_version, note, units, allowed, **data):
+    return summon.do_summon(
+        case, units, actor=actor, expected_version=expected_version, allowed=allowed, note=note
+    )
+
+
+def _report_in(case, *, actor, expected_version, note, **data):
+    return summon.do_report_in(case, actor=actor, expected_version=expected_version, note=note)
+
+
 # The kernel's own actions, open to every kind: (form, permission, label, writer).
 KERNEL_ACTIONS = {
     "urge": (UrgeForm, "cases.urge_case", gettext_lazy("催办"), _urge),
@@ -251,7 +263,14 @@ KERNEL_ACTIONS = {
         gettext_lazy("审批延期"),
         _decide_extension,
     ),
+    "summon": (SummonForm, summon.SUMMON, gettext_lazy("吹哨报到"), _summon),
+    "report_in": (ReportInForm, summon.REPORT_IN, gettext_lazy("报到"), _report_in),
 }
+
+
+def _summon_candidates(case: Case) -> list:
+    hook = kind_pages(case.kind).summon_units
+    return list(hook(case)) if hook is not None else []
 
 
 def _extension_clocks(case: Case, action: str) -> list:
@@ -271,6 +290,8 @@ def _prepare_kernel_form(form: ActionForm, case: Case, action: str, *, posted: b
         form.fields["level"].choices = [c for c in Supervision.choices if c[0] != current]
     elif action in ("request_extension", "decide_extension"):
         form.set_clocks(_extension_clocks(case, action), CLOCK_LABELS)
+    elif action == "summon":
+        form.set_candidates(_summon_candidates(case))
 
 
 def _kernel_actions(case: Case, user) -> list[str]:
@@ -281,6 +302,12 @@ def _kernel_actions(case: Case, user) -> list[str]:
         if action == "escalate" and case.handling_level == LEVEL_ORDER[-1]:
             continue  # already at the city: nowhere to escalate to
         if action in ("request_extension", "decide_extension") and not _extension_clocks(case, action):
+            continue
+        if action == "summon" and (
+            not services.can_act(user, permission, case) or not _summon_candidates(case)
+        ):
+            continue
+        if action == "report_in" and not summon.pending_report_in(case, user):
             continue
         if services.can_act(user, permission, case):
             found.append(action)
@@ -336,6 +363,8 @@ def _timeline_rows(case: Case, workflow) -> list[dict]:
         what = kinds.get(entry.kind, entry.kind)
         if entry.kind == TimelineKind.TRANSITION and workflow is not None:
             what = workflow.action_label(entry.action)
+        elif entry.action in ("summon", "report_in"):
+            what = str(KERNEL_ACTIONS[entry.action][2])
         from_label = workflow.label_of(entry.from_status) if workflow and entry.from_status else ""
         to_label = workflow.label_of(entry.to_status) if workflow and entry.to_status else ""
         if entry.kind == TimelineKind.SUPERVISED:

@@ -20,6 +20,7 @@ from civicgrid.core.errors import ServiceError
 from civicgrid.core.personal_data import can_reveal, mask_name, mask_phone
 
 from . import forms
+from .catalogue import summon_candidates
 from .intake import EventErrorCode
 from .models import Category, Channel, EventDetails, EventPhoto, PhotoStage
 from .models.taxonomy import QuestionType
@@ -155,5 +156,6 @@ def register_event_pages() -> KindPages:
             panel_template="events/_case_panel.html",
             panel_context=event_panel_context,
             inbox_filters={"category": category_filter, "channel": channel_filter},
+            summon_units=lambda case: summon_candidates(case.area),
         )
     )

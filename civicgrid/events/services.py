@@ -24,22 +24,23 @@ from civicgrid.accounts.models import Unit
 from civicgrid.audit.models import ChangeAction
 from civicgrid.audit.services import record_access, record_change, snapshot
 from civicgrid.cases import services as kernel
-from civicgrid.cases.choices import AssignmentRole, AssignmentStatus
-from civicgrid.cases.clocks import open_clock
+from civicgrid.cases.choices import LIVE_ASSIGNMENT_STATUSES, AssignmentRole, AssignmentStatus
+from civicgrid.cases.clocks import open_clock, refresh_case_due, stop_clock
 from civicgrid.cases.error_codes import CaseErrorCode
 from civicgrid.cases.kinds import ActionContext, CaseKind
 from civicgrid.cases.models import Assignment, Case
+from civicgrid.cases.summon import SUMMON, do_report_in, do_summon, pending_report_in
 from civicgrid.core.deadlines import Limit
 from civicgrid.core.deadlines import Unit as TimeUnit
 from civicgrid.core.errors import ServiceError
 from civicgrid.core.personal_data import can_reveal
 
 from . import timeline
-from .catalogue import resolve_dispatch
+from .catalogue import resolve_dispatch, summon_candidates
 from .intake import EventErrorCode, IntakeResult, check_photo, report_event, resolve_category
 from .models import EmergencyService, EventDetails, EventPhoto, PhotoStage, Satisfaction
 from .numbering import SERIAL_WIDTH, event_number_prefix
-from .workflow import WORKFLOW
+from .workflow import WORKFLOW, EventStatus
 
 __all__ = ["EVENT_KIND", "IntakeResult", "do_report_event"]
 
@@ -350,6 +351,41 @@ def event_auto_escalates(case) -> bool:
     return bool(category and category.auto_escalate)
 
 
+# Departments are summoned onto registered events until they are handled (吹哨报到).
+_SUMMON_STATUSES = (
+    EventStatus.REGISTERED,
+    EventStatus.DISPATCHED,
+    EventStatus.OBJECTED,
+    EventStatus.ACCEPTED,
+)
+
+# Escalated while a lower level's units hold it: the case goes back to the new level's centre.
+_REROUTED_FROM = (EventStatus.DISPATCHED, EventStatus.ACCEPTED, EventStatus.OBJECTED)
+
+
+def on_escalate(ctx: ActionContext) -> None:
+    """上报 re-routes: a dispatched, accepted or objected event leaves the lower level's units
+    (their live assignments are withdrawn — the formal hand-over 首接负责 asks for) and waits in the
+    higher level's "to dispatch" queue as registered. Its clocks keep running: going up a level
+    does not buy time. Reported and registered events just change level; handled ones go on to
+    verification where they are."""
+    case = ctx.case
+    if case.status not in _REROUTED_FROM:
+        return
+    withdrawn = list(
+        Assignment.objects.filter(case=case, status__in=LIVE_ASSIGNMENT_STATUSES).values_list(
+            "unit_id", flat=True
+        )
+    )
+    Assignment.objects.filter(case=case, status__in=LIVE_ASSIGNMENT_STATUSES).update(
+        status=AssignmentStatus.WITHDRAWN, finished_at=ctx.now
+    )
+    if stop_clock(case, "objection", at=ctx.now) is not None:
+        refresh_case_due(case)
+    ctx.timeline_data.update({"rerouted_from": case.status, "withdrawn_units": withdrawn})
+    case.status, case.lead_unit = EventStatus.REGISTERED, None
+
+
 EVENT_KIND = CaseKind(
     "event",
     WORKFLOW,
@@ -373,6 +409,7 @@ EVENT_KIND = CaseKind(
         "reopen": on_reopen,
     },
     auto_escalate=event_auto_escalates,
+    on_escalate=on_escalate,
 )
 
 
@@ -397,7 +434,8 @@ def do_event_action(
     extension) on an event. Payload by action: register {category}; merge {into}; dispatch and
     designate {lead_unit, co_units} (ids or Units); handle and self_handle {result,
     evidence_photos}; callback {contacted, resolved, satisfaction}; supervise {level};
-    request_extension {clock, amount, reason}; decide_extension {clock, approve}."""
+    request_extension {clock, amount, reason}; decide_extension {clock, approve}; summon {units}
+    (departments the township may summon); report_in (a summoned unit takes the case on)."""
     if action == "escalate":
         return kernel.do_escalate(case, actor=actor, expected_version=expected_version, note=note)
     if action == "urge":
@@ -424,6 +462,17 @@ def do_event_action(
             expected_version=expected_version,
             note=note,
         )
+    if action == "summon":
+        case_row = (
+            case if isinstance(case, Case) else Case.objects.select_related("area").filter(pk=case).first()
+        )
+        allowed = summon_candidates(case_row.area) if case_row is not None else []
+        units = [u for u in (_unit(v, "units") for v in payload.get("units") or ()) if u is not None]
+        return do_summon(
+            case, units, actor=actor, expected_version=expected_version, allowed=allowed, note=note
+        )
+    if action == "report_in":
+        return do_report_in(case, actor=actor, expected_version=expected_version, note=note)
     if action in ("callback", "reopen"):
         return do_callback_event(case, actor=actor, expected_version=expected_version, note=note, **payload)
     data = dict(payload)
@@ -487,6 +536,11 @@ def available_event_actions(case: Case, user) -> list[dict]:
         for action, permission, label in extra:
             if checker(permission):
                 found.append({"action": action, "label": str(label), "note_required": False})
+        if case.status in _SUMMON_STATUSES:
+            if checker(SUMMON) and summon_candidates(case.area):
+                found.append({"action": "summon", "label": str(_("吹哨报到")), "note_required": False})
+            if pending_report_in(case, user):
+                found.append({"action": "report_in", "label": str(_("报到")), "note_required": False})
     return found
 
 

@@ -85,6 +85,9 @@ class ActionRequestSerializer(serializers.Serializer):
     amount = serializers.IntegerField(required=False)
     reason = serializers.CharField(required=False, allow_blank=True)
     approve = serializers.BooleanField(required=False)
+    units = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text=_("summon：召集的部门（吹哨报到）")
+    )
 
 
 class PhotoUploadSerializer(serializers.Serializer):

@@ -151,7 +151,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
 
     @extend_schema(
-        summary=_("对事件执行操作（立案、派遣、签收、反馈、核查、结案、回访、上报、催办、督办、延期…）"),
+        summary=_(
+            "对事件执行操作（立案、派遣、签收、反馈、核查、结案、回访、上报、催办、督办、延期、吹哨报到…）"
+        ),
         request=s.ActionRequestSerializer,
         responses={200: s.EventDetailSerializer, 400: OpenApiResponse(description=_("输入有误或版本冲突"))},
         parameters=[OpenApiParameter("action_name", OpenApiTypes.STR, OpenApiParameter.PATH)],

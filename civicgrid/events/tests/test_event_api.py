@@ -204,4 +204,3 @@ def test_create_answers_with_the_summary_and_a_fixed_query_budget(events_world, 
     # radius), intake's and the kernel's atomic (2 + 2), sequence (2), case, details,
     # audit ×2 (head, row, head update), timeline
     assert len(queries) == 21, "\n".join(q[:120] for q in queries)
-

@@ -460,3 +460,21 @@ def test_a_registered_event_waits_to_be_dispatched_not_registered(events_world):
     act(w, case, "register", "city")
     assert list(queries.to_register(city).values_list("pk", flat=True)) == []
     assert list(queries.to_dispatch(city).values_list("pk", flat=True)) == [case.pk]
+
+
+def test_escalating_a_dispatched_event_reroutes_it_to_the_higher_centre(events_world):
+    """上报 after dispatch: the lower level's units are withdrawn, the event waits to be dispatched
+    by the higher level, and its clocks keep running."""
+    w = events_world
+    case = act(w, report(w).case, "register", "township")
+    case = act(w, case, "dispatch", "township", lead_unit=w.units["chengguan"].pk)
+    handling = CaseDeadline.objects.get(case=case, name="handling", state="running")
+    case = act(w, case, "escalate", "township", note="需区级协调")
+    assert (case.status, case.handling_level, case.lead_unit_id) == ("registered", "township", None)
+    assert not Assignment.objects.filter(case=case, status__in=["pending", "accepted"]).exists()
+    entry = TimelineEntry.objects.filter(case=case, kind="escalated").last()
+    assert entry.data["rerouted_from"] == "dispatched"
+    assert entry.data["withdrawn_units"] == [w.units["chengguan"].pk]
+    assert CaseDeadline.objects.get(pk=handling.pk).state == "running"  # going up buys no time
+    case = act(w, case, "dispatch", "county", lead_unit=w.units["chengguan"].pk)
+    assert case.status == "dispatched"
