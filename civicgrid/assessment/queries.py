@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -114,18 +114,9 @@ def path_length(level: str) -> int:
     return length  # pragma: no cover
 
 
-def assessed_cases(scheme: AssessmentScheme, period: Period, user, area: Area | None = None):
-    """Every case any figure of `period` may count (opened before its end), with the two
-    annotations the conditions need: the state of the last response clock and whether a handling
-    clock was missed. One queryset; the figures are conditional counts over it."""
-    last_response = (
-        CaseDeadline.objects.filter(case=OuterRef("pk"), name="response")
-        .order_by("-started_at", "-id")
-        .values("state")[:1]
-    )
-    missed_handling = CaseDeadline.objects.filter(
-        case=OuterRef("pk"), name="handling", state=ClockState.MISSED
-    )
+def _candidates(scheme: AssessmentScheme, period: Period, user, area: Area | None = None):
+    """Every case any figure of `period` may count (opened before its end), without the clock
+    annotations."""
     qs = (
         Case.objects.restrict(user, VIEW)
         .filter(kind="event", lead_unit__isnull=False, opened_at__lt=period.end)
@@ -140,7 +131,28 @@ def assessed_cases(scheme: AssessmentScheme, period: Period, user, area: Area | 
         qs = qs.filter(~Exists(excluded))
     if area is not None:
         qs = qs.filter(path__startswith=area.path)
+    return qs
+
+
+def _with_clocks(qs):
+    """The two annotations the conditions need: the state of the last response clock and whether a
+    handling clock was missed (index-backed: deadline_case_name_start, deadline_missed_handling)."""
+    last_response = (
+        CaseDeadline.objects.filter(case=OuterRef("pk"), name="response")
+        .order_by("-started_at", "-id")
+        .values("state")[:1]
+    )
+    missed_handling = CaseDeadline.objects.filter(
+        case=OuterRef("pk"), name="handling", state=ClockState.MISSED
+    )
     return qs.annotate(last_response_state=Subquery(last_response), handling_missed=Exists(missed_handling))
+
+
+def assessed_cases(scheme: AssessmentScheme, period: Period, user, area: Area | None = None):
+    """Every case any figure of `period` may count (opened before its end), with the two
+    annotations the conditions need: the state of the last response clock and whether a handling
+    clock was missed. One queryset; the figures are conditional counts over it."""
+    return _with_clocks(_candidates(scheme, period, user, area))
 
 
 def conditions(scheme: AssessmentScheme, period: Period) -> dict[str, Q]:
@@ -173,7 +185,9 @@ def conditions(scheme: AssessmentScheme, period: Period) -> dict[str, Q]:
 
 def _grouped(qs, group_by: str, level: str | None):
     if group_by == "unit":
-        return qs, "lead_unit_id"
+        # Grouped by an expression, not the bare column: SQLite would otherwise walk the whole
+        # lead-unit index for a GROUP BY without a sort rather than the period's index range.
+        return qs.annotate(unit_key=F("lead_unit_id") + 0), "unit_key"
     if group_by == "area":
         length = path_length(level or AreaLevel.TOWNSHIP)
         # Cases filed above the level (at a county's own area) belong to no area of the level.
@@ -229,6 +243,50 @@ def _row(scheme: AssessmentScheme, counts: dict) -> dict:
     return row
 
 
+def _aggregate(scheme: AssessmentScheme, period: Period, user, area, group_by: str, level) -> list[dict]:
+    """The counts per group in ONE statement, a UNION ALL of aggregates so that none reads
+    more than it must (at millions of cases, "every case opened before the end" is the whole table):
+
+    * the cases opened in the period, with the clock annotations: every count;
+    * the cases opened before the period that were still open at its end — open now, or closed at
+      or after the end, two index ranges on `closed_at`: their backlog only.
+
+    Merged per group here. A group appears when it has a case opened in the period or a backlog;
+    one whose cases all lie in earlier periods and were closed before this one's end has nothing
+    to report for the period and is left out."""
+    conds = conditions(scheme, period)
+    current, key = _grouped(
+        _with_clocks(_candidates(scheme, period, user, area).filter(opened_at__gte=period.start)),
+        group_by,
+        level,
+    )
+    current = current.order_by().values(key).annotate(**{n: Count("pk", filter=c) for n, c in conds.items()})
+    zero = Value(0, output_field=IntegerField())
+    earlier = []
+    # Two members rather than one OR, so that each reads its own index range (case_closed_opened):
+    # open now, or closed at or after the period end.
+    for still_open in (Q(closed_at__isnull=True), Q(closed_at__gte=period.end)):
+        part, _key = _grouped(
+            _candidates(scheme, period, user, area).filter(still_open, opened_at__lt=period.start),
+            group_by,
+            level,
+        )
+        earlier.append(
+            part.order_by()
+            .values(key)
+            .annotate(**{n: (Count("pk") if n == "backlog" else zero) for n in conds})
+        )
+    merged: dict = {}
+    for data in current.union(*earlier, all=True):
+        row = merged.get(data[key])
+        if row is None:
+            merged[data[key]] = dict(data)
+        else:
+            for name in conds:
+                row[name] += data[name]
+    return list(merged.values())
+
+
 def figures(
     scheme: AssessmentScheme,
     *,
@@ -240,16 +298,15 @@ def figures(
     user,
 ) -> list[dict]:
     """One row per unit (the case's lead unit) or per area (the case's area at `level`, township by
-    default) with every count of COUNTS, the weighted `resolved` and `satisfied`, the five rates as
-    Decimals to 4 places (None without a denominator), the composite `score` and the `rank`
-    (competition ranking by score; None for a row with fewer assessed cases than the scheme's
-    minimum sample). Two queries whatever the number of units: the aggregate and the names.
-    Rows are ordered by rank, then unranked rows by assessed count, then by code."""
+    default) that has a case opened in the period or a backlog at its end, with every count of
+    COUNTS, the weighted `resolved` and `satisfied`, the five rates as Decimals to 4 places (None
+    without a denominator), the composite `score` and the `rank` (competition ranking by score;
+    None for a row with fewer assessed cases than the scheme's minimum sample). Two queries
+    whatever the number of units: the aggregate (see `_aggregate`) and the names. Rows are
+    ordered by rank, then unranked rows by assessed count, then by code."""
     period = make_period(period_start, period_end)
-    qs, key = _grouped(assessed_cases(scheme, period, user, area), group_by, level)
-    conds = conditions(scheme, period)
-    aggregates = {name: Count("pk", filter=cond) for name, cond in conds.items()}
-    raw = list(qs.order_by().values(key).annotate(**aggregates))
+    raw = _aggregate(scheme, period, user, area, group_by, level)
+    key = "unit_key" if group_by == "unit" else "area_key"
     if group_by == "unit":
         names = {u.pk: u for u in Unit.objects.filter(pk__in=[r[key] for r in raw])}
     else:

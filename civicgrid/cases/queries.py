@@ -4,23 +4,40 @@ related rows a list shows joined in (no N+1).
 Queues are kind-agnostic: "to register" is every open case whose status is a source of a
 transition needing `cases.register_case` in its kind's workflow, restricted to where the user holds
 that permission; "to dispatch" likewise with `cases.dispatch_case`.
+
+At scale (millions of cases, see docs/scaling.md): every queue is over open cases, which partial
+indexes on `closed_at IS NULL` cover (case_open_*), so a queue never reads the closed millions; a
+unit's assignments widen a queue through the open cases they touch, not through the unit's whole
+assignment history; the six tab counts are two aggregates over the open cases; the "all cases"
+list pages newest first with the assignment-based access as a correlated EXISTS (a few probes per
+page) and counts at most CAPPED_COUNT cases (`CappedPaginator`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+
+from civicgrid.core.scope import ALL, path_q, scope_paths
 
 from .choices import LIVE_ASSIGNMENT_STATUSES, Supervision
 from .kinds import registered_kinds
 from .models import Assignment, Case
 
 VIEW = "cases.view_case"
+HANDLE = "cases.handle_case"
+REGISTER = "cases.register_case"
+DISPATCH = "cases.dispatch_case"
 PAGE_SIZE = 20
 QUEUES = ("to_register", "to_dispatch", "my_unit", "due_soon", "overdue", "supervised")
+# Lists that may hold every case a user can see are counted up to this many ("2000+"); beyond it
+# the user narrows the list with the filters. Bounded pagination: at most CAPPED_COUNT / page size
+# pages.
+CAPPED_COUNT = 2000
 
 
 def _list(qs: QuerySet) -> QuerySet:
@@ -41,64 +58,193 @@ def statuses_needing(permission: str, action: str | None = None) -> Q:
     return condition
 
 
+# --- queue conditions ------------------------------------------------------------------------------
+# Each queue is `Case.objects.open()` filtered by one Q: the user's scope for the queue's permission
+# and the queue's own test. The same Q serves the queue's list and its conditional count, so the
+# tab count and the list can never disagree. None: the queue is empty for the user.
+
+
+def _scope(user, action: str) -> Q | None:
+    """The condition of `Case.objects.restrict(user, action)` over OPEN cases, as a Q (None:
+    nowhere): the user's paths, OR — for view and handle — cases assigned to the user's unit.
+
+    The assignment branch is written as "open cases with such an assignment" (a probe of
+    assignment_case_unit per open case), not as "the cases of the unit's assignments": a unit's
+    finished assignments pile up for years (hundreds of thousands), while the open cases stay a
+    few thousand. Equal to `restrict` wherever the queue itself keeps open cases only."""
+    from .models import ASSIGNMENT_ACTIONS
+
+    paths = scope_paths(user, action)
+    if paths is ALL:
+        return Q()
+    if not paths:
+        return None
+    condition = path_q(Case.scope_path_field, paths)
+    unit_id = getattr(user, "unit_id", None)
+    statuses = ASSIGNMENT_ACTIONS.get(action)
+    if statuses and unit_id:
+        assigned = Assignment.objects.filter(case=OuterRef("pk"), unit_id=unit_id, status__in=statuses)
+        condition |= Q(pk__in=Case.objects.open().filter(Exists(assigned)).values("pk"))
+    return condition
+
+
+def _both(scope: Q | None, test: Q) -> Q | None:
+    return None if scope is None else scope & test
+
+
+def _to_register(user, now) -> Q | None:
+    return _both(_scope(user, REGISTER), statuses_needing(REGISTER, "register"))
+
+
+def _to_dispatch(user, now) -> Q | None:
+    return _both(_scope(user, DISPATCH), statuses_needing(DISPATCH, "dispatch"))
+
+
+def _my_unit(user, now) -> Q | None:
+    """Open cases with a pending or accepted assignment of the user's unit, that the user may
+    handle (through their area or the assignment itself: holding the handle permission anywhere
+    is enough, since the assignment itself widens the scope to the case)."""
+    unit_id = getattr(user, "unit_id", None)
+    if not unit_id or _scope(user, HANDLE) is None:
+        return None
+    assigned = Assignment.objects.filter(unit_id=unit_id, status__in=LIVE_ASSIGNMENT_STATUSES).values(
+        "case_id"
+    )
+    return Q(pk__in=assigned)
+
+
+def _view_tests(now) -> dict[str, Q]:
+    """The queues read with the view permission, by their own test (without the scope)."""
+    return {
+        # Yellow: past the warning share of a running clock, not yet due.
+        "due_soon": Q(warn_at__lte=now, due_at__gt=now),
+        # Red: a running clock has passed its deadline.
+        "overdue": Q(due_at__lte=now),
+        "supervised": ~Q(supervision=Supervision.NONE),
+    }
+
+
+def _due_soon(user, now) -> Q | None:
+    return _both(_scope(user, VIEW), _view_tests(now)["due_soon"])
+
+
+def _overdue(user, now) -> Q | None:
+    return _both(_scope(user, VIEW), _view_tests(now)["overdue"])
+
+
+def _supervised(user, now) -> Q | None:
+    return _both(_scope(user, VIEW), _view_tests(now)["supervised"])
+
+
+_CONDITIONS = {
+    "to_register": _to_register,
+    "to_dispatch": _to_dispatch,
+    "my_unit": _my_unit,
+    "due_soon": _due_soon,
+    "overdue": _overdue,
+    "supervised": _supervised,
+}
+
+
+def _queue_qs(user, name: str, now=None) -> QuerySet:
+    condition = _CONDITIONS[name](user, now or timezone.now())
+    if condition is None:
+        return Case.objects.none()
+    return Case.objects.open().filter(condition)
+
+
 def to_register(user) -> QuerySet:
-    permission = "cases.register_case"
-    return Case.objects.restrict(user, permission).open().filter(statuses_needing(permission, "register"))
+    return _queue_qs(user, "to_register")
 
 
 def to_dispatch(user) -> QuerySet:
-    permission = "cases.dispatch_case"
-    return Case.objects.restrict(user, permission).open().filter(statuses_needing(permission, "dispatch"))
+    return _queue_qs(user, "to_dispatch")
 
 
 def my_unit(user) -> QuerySet:
-    """Open cases with a pending or accepted assignment of the user's unit, that the user may
-    handle (through their area or the assignment itself)."""
-    if not getattr(user, "unit_id", None):
-        return Case.objects.none()
-    assigned = Assignment.objects.filter(unit_id=user.unit_id, status__in=LIVE_ASSIGNMENT_STATUSES).values(
-        "case_id"
-    )
-    return Case.objects.restrict(user, "cases.handle_case").open().filter(pk__in=assigned)
+    return _queue_qs(user, "my_unit")
 
 
 def due_soon(user, now=None) -> QuerySet:
-    """Yellow: past the warning share of a running clock, not yet due."""
-    now = now or timezone.now()
-    return Case.objects.restrict(user, VIEW).open().filter(warn_at__lte=now, due_at__gt=now)
+    return _queue_qs(user, "due_soon", now)
 
 
 def overdue(user, now=None) -> QuerySet:
-    """Red: a running clock has passed its deadline."""
-    now = now or timezone.now()
-    return Case.objects.restrict(user, VIEW).open().filter(due_at__lte=now)
+    return _queue_qs(user, "overdue", now)
 
 
 def supervised(user) -> QuerySet:
-    return Case.objects.restrict(user, VIEW).open().exclude(supervision=Supervision.NONE)
+    return _queue_qs(user, "supervised")
 
 
-_QUEUE_FUNCS = {
-    "to_register": to_register,
-    "to_dispatch": to_dispatch,
-    "my_unit": my_unit,
-    "due_soon": due_soon,
-    "overdue": overdue,
-    "supervised": supervised,
-}
 # Oldest deadline first for clock queues; newest first otherwise.
 _ORDER = {"due_soon": ("due_at", "id"), "overdue": ("due_at", "id")}
 
 
 def queue(user, name: str) -> QuerySet:
     """The named queue's cases for `user`, ordered, with list relations joined."""
-    qs = _QUEUE_FUNCS[name](user)
+    qs = _queue_qs(user, name)
     return _list(qs.order_by(*_ORDER.get(name, ("-opened_at", "-id"))))
 
 
 def inbox_page(user, name: str, page: int = 1, per_page: int = PAGE_SIZE) -> Page:
     """One page of a queue: two queries (count, rows) once the user's scope is cached."""
     return Paginator(queue(user, name), per_page).get_page(page)
+
+
+def all_cases(user) -> QuerySet:
+    """Every case the user may view, newest first, with list relations joined: the inbox's "all"
+    list. The same rows as `Case.objects.restrict(user, VIEW)`; the assignment-based access is a
+    correlated EXISTS on (case, unit, status), so a page reads a few index entries per case instead
+    of the unit's whole assignment history (hundreds of thousands of rows after some years)."""
+    from .models import ASSIGNMENT_ACTIONS
+
+    paths = scope_paths(user, VIEW)
+    qs = Case.objects.all()
+    if paths is ALL:
+        pass
+    elif not paths:
+        qs = qs.none()
+    else:
+        condition = path_q(Case.scope_path_field, paths)
+        unit_id = getattr(user, "unit_id", None)
+        if unit_id:
+            assigned = Assignment.objects.filter(
+                case=OuterRef("pk"), unit_id=unit_id, status__in=ASSIGNMENT_ACTIONS[VIEW]
+            )
+            condition |= Q(Exists(assigned))
+        qs = qs.filter(condition)
+    return _list(qs.order_by("-opened_at", "-id"))
+
+
+# --- counts ----------------------------------------------------------------------------------------
+
+
+class CappedCount(int):
+    """A count that stopped at the cap: compares and pluralises as the cap, reads "2000+"."""
+
+    def __str__(self):
+        return f"{int(self)}+"
+
+    __repr__ = __str__
+
+    @property
+    def capped(self) -> bool:
+        return True
+
+
+class CappedPaginator(Paginator):
+    """Django's paginator, but counting at most `cap` rows (`SELECT COUNT(*) FROM (… LIMIT cap + 1)`):
+    beyond the cap the count is a `CappedCount` ("2000+") and the pages stop at cap / per_page."""
+
+    def __init__(self, object_list, per_page, cap: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = CAPPED_COUNT if cap is None else cap
+
+    @cached_property
+    def count(self):
+        n = self.object_list[: self.cap + 1].count()
+        return CappedCount(self.cap) if n > self.cap else n
 
 
 @dataclass(frozen=True)
@@ -111,6 +257,32 @@ class InboxCounts:
     supervised: int
 
 
-def inbox_counts(user) -> InboxCounts:
-    """How many cases each queue holds (one query per queue)."""
-    return InboxCounts(**{name: _QUEUE_FUNCS[name](user).count() for name in QUEUES})
+# Queues counted together: those read with the view permission share their scope condition, so
+# it is written (and its subquery run) once, in the WHERE of their own aggregate.
+_VIEW_QUEUES = tuple(_view_tests(None))
+
+
+def inbox_counts(user, now=None) -> InboxCounts:
+    """How many cases each queue holds: two aggregate queries over the open cases — the three
+    queues read with the view permission, filtered by that scope once, and the other three as
+    conditional counts (each condition the same Q as the queue's list)."""
+    now = now or timezone.now()
+    counts = dict.fromkeys(QUEUES, 0)
+    others = {}
+    for name in QUEUES:
+        if name in _VIEW_QUEUES:
+            continue
+        condition = _CONDITIONS[name](user, now)
+        if condition is not None:
+            others[name] = Count("pk", filter=condition)
+    if others:
+        counts.update(Case.objects.open().aggregate(**others))
+    view = _scope(user, VIEW)
+    if view is not None:
+        tests = _view_tests(now)
+        counts.update(
+            Case.objects.open()
+            .filter(view)
+            .aggregate(**{name: Count("pk", filter=tests[name]) for name in _VIEW_QUEUES})
+        )
+    return InboxCounts(**counts)
