@@ -69,6 +69,7 @@ ALLOWED = {
 ALLOWED[DONE] = (*ALLOWED[CLOSED], "satisfaction", "callback_at", "callback_resolved")
 STATE_VALUE_FIELDS = ALLOWED[DONE]
 HANDLING_LEVELS = frozenset(HandlingLevel.values)
+TEXT_FIELDS = ("title", "description", "address", "reporter_name", "reporter_phone", "result")
 CHANNELS = frozenset(Channel.values)
 
 
@@ -369,6 +370,10 @@ def check_row(line: int, values: dict, ref: Reference, now: dt.datetime) -> Row:
             raise ServiceError(
                 EventErrorCode.MISSING_LOCATION, _("请提供事发位置（经纬度）或所在区划代码"), field="location"
             )
+    for name in TEXT_FIELDS:
+        if "\x00" in str(values.get(name) or ""):
+            # PostgreSQL cannot store NUL in text; refused on every database, naming the field.
+            raise ServiceError("invalid_character", _("含有不允许的空字符（NUL）"), field=name)
     title = str(values.get("title") or "").strip()
     if not title or len(title) > 200:
         raise ServiceError(CaseErrorCode.INVALID_TITLE, _("标题不能为空，且不超过 200 字"), field="title")

@@ -438,3 +438,14 @@ def test_fast_classifier_on_random_texts_of_keywords(bulk_world):
         title = "".join(rng.choice(words) for _ in range(rng.randrange(0, 5)))
         body = "".join(rng.choice(words) for _ in range(rng.randrange(0, 8)))
         assert fast.suggest(title, body) == slow.suggest(title, body), (title, body)
+
+
+def test_text_that_could_break_copy_or_sql_is_stored_as_given(bulk_world, tmp_path):
+    nasty = "引号' \"; DROP TABLE cases_case;-- 反斜杠\\N 制表\t换行\n结束\\"
+    lines = [row("T1", "夜间施工" + nasty), row("T2", "空字符\x00标题")]
+    lines[0][2] = nasty  # description
+    report = run(write_csv(tmp_path / "nasty.csv", lines), skip=True)
+    assert report.imported == 1
+    assert [(r[0], r[1]) for r in report.rejected] == [(3, "title")]
+    case = Case.objects.get()
+    assert (case.title, case.description) == (("夜间施工" + nasty).strip(), nasty)
