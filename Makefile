@@ -30,6 +30,7 @@ install: $(VENV)/.installed node_modules/.installed
 # Install, migrate, load the demo city and its users (once), then serve.
 demo: install
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_calendar
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py load_demo --url http://$(HOST):$(PORT)/

@@ -135,6 +135,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- caches ---------------------------------------------------------------------------------------
+# "default" is per process (fast, for derived data). "shared" lives in the database, so every worker
+# process sees the same counters: the citizen pages' rate limits use it (`createcachetable` makes the
+# table; `make demo` and the test runner run it).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "civicgrid_cache"},
+}
+CIVICGRID_CITIZEN_CACHE = "shared"
+# Trusted reverse proxies in front of the citizen pages (0: use REMOTE_ADDR, ignore X-Forwarded-For).
+CIVICGRID_CITIZEN_PROXY_COUNT = env.int("CIVICGRID_CITIZEN_PROXY_COUNT", default=0)
+
 # --- auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
