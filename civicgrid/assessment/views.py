@@ -70,6 +70,9 @@ RATES = (
     ("on_time_rate", gettext_lazy("按期办结率"), "closed_on_time", "closed"),
     ("reopen_rate", gettext_lazy("重办率"), "reopened", "assessed"),
 )
+# Their numerators are weighted sums (基本满意 at 0.8 …), not a count of cases: the table shows
+# only their denominator beside the rate, and the rate links to the plain count's cases.
+WEIGHTED_RATES = ("resolution_rate", "satisfaction_rate")
 COUNT_LABELS = {
     "assessed": gettext_lazy("考核件数"),
     "responded_on_time": gettext_lazy("按时响应"),
@@ -227,9 +230,7 @@ def _rows_for_page(rows, base: dict[str, str]) -> list[dict]:
                         "key": key,
                         "label": str(label),
                         "value": _percent(row[key]),
-                        "numerator": row[num]
-                        if key in ("response_rate", "on_time_rate", "reopen_rate")
-                        else None,
+                        "numerator": None if key in WEIGHTED_RATES else row[num],
                         "denominator": row[den],
                         "link": links[num],
                         "denominator_link": links[den],
