@@ -186,3 +186,13 @@ def test_demo_has_a_dispatch_catalogue_and_events_in_every_stage():
     }
     run()  # idempotent: a second run adds no events
     assert Case.objects.count() == 40
+
+
+def test_demo_has_an_assessment_scheme_that_ranks_small_units(db):
+    from civicgrid.assessment.models import AssessmentScheme
+    from civicgrid.web.management.demo_events import load_scheme
+
+    assert load_scheme() is True
+    assert load_scheme() is False  # once
+    scheme = AssessmentScheme.objects.get()
+    assert (scheme.code, scheme.min_sample, scheme.version) == ("linjiang", 3, 1)

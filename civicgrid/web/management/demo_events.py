@@ -161,3 +161,23 @@ def create_events(count: int = 40, seed: int = 2026) -> int:
             )
         created += 1
     return created
+
+
+def load_scheme() -> bool:
+    """The demo city's assessment scheme (临江市三率考核): the model's formula, with units ranked
+    from 3 assessed cases, so 40 demo events already give a ranking. Once: skipped when any exists."""
+    import datetime as dt
+
+    from civicgrid.assessment.models import AssessmentScheme
+    from civicgrid.assessment.services import do_create_scheme
+
+    if AssessmentScheme.objects.exists():
+        return False
+    do_create_scheme(
+        actor=None,
+        code="linjiang",
+        name="临江市三率考核",
+        effective_from=dt.date(2020, 1, 1),
+        min_sample=3,
+    )
+    return True

@@ -101,6 +101,7 @@ class Command(BaseCommand):
             return
         try:
             rules = demo_events.load_catalogue()
+            demo_events.load_scheme()
             events = demo_events.create_events()
         except ServiceError as exc:
             raise CommandError(str(exc.message)) from exc
