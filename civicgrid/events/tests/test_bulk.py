@@ -449,3 +449,51 @@ def test_text_that_could_break_copy_or_sql_is_stored_as_given(bulk_world, tmp_pa
     assert [(r[0], r[1]) for r in report.rejected] == [(3, "title")]
     case = Case.objects.get()
     assert (case.title, case.description) == (("夜间施工" + nasty).strip(), nasty)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_numbers_stay_unique_with_intake_in_another_thread(bulk_world, tmp_path):
+    """PostgreSQL: an interactive intake thread reports events while the import writes its batches;
+    every number is drawn once (the serial row lock), none is skipped."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises every writer anyway")
+    stop, made, failures = threading.Event(), [], []
+
+    def intake():
+        try:
+            while not stop.is_set() and len(made) < 30:
+                made.append(
+                    report_event(
+                        actor=None,
+                        title="网上反映夜间施工",
+                        channel="web",
+                        category="0301",
+                        lon=IN_GRID[0],
+                        lat=IN_GRID[1],
+                        answers={"night_work": True},
+                        opened_at=dt.datetime(2026, 5, 1, 8, tzinfo=LOCAL_TZ),
+                    ).case.number
+                )
+        except Exception as exc:  # reported below; a thread's exception is otherwise lost
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=intake)
+    thread.start()
+    try:
+        lines = [row(f"P{i}", "夜间施工", opened="2026-03-02 10:00") for i in range(40)]
+        run(write_csv(tmp_path / "threads.csv", lines), batch_size=4)
+    finally:
+        stop.set()
+        thread.join()
+    assert failures == []
+    assert made  # the intake did run beside the import
+    numbers = list(Case.objects.values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers)) == 40 + len(made)
+    serials = sorted(int(n[-6:]) for n in numbers)
+    assert serials == list(range(1, len(numbers) + 1))
