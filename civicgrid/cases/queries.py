@@ -243,7 +243,12 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self):
-        n = self.object_list[: self.cap + 1].count()
+        rows = self.object_list
+        if hasattr(rows, "order_by"):
+            # Any cap + 1 rows will do: without the list's ORDER BY the database reads them in
+            # storage order (sequential) rather than along an index (random reads at millions).
+            rows = rows.order_by()
+        n = rows[: self.cap + 1].count()
         return CappedCount(self.cap) if n > self.cap else n
 
 
