@@ -28,6 +28,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -297,9 +298,15 @@ def measure(args, marker) -> list[dict]:
     log(
         f"size {marker['size']:,} on {connection.vendor}; month {month}, year {year}; {args.repeat} runs each"
     )
+
+    def want(name):
+        return re.search(args.only, name) is not None
+
     for username in args.users.split(","):
         user = User.objects.select_related("unit", "area").get(username=username)
         for queue in cq.QUEUES:
+            if not want(f"{username}.page.{queue}"):
+                continue
 
             def page(queue=queue, user=user):
                 p = cq.inbox_page(user, queue)
@@ -320,10 +327,11 @@ def measure(args, marker) -> list[dict]:
         def counts(user=user):
             return cq.inbox_counts(user)
 
-        if args.explain:
+        if args.explain and want(f"{username}.counts"):
             explain_all(f"{username} counts", counts)
         base = raw_ms(f"SELECT COUNT(*) FROM {case_table} WHERE closed_at IS NULL")  # noqa: S608
-        record(f"{username}.counts", timed(counts, args.repeat), timed(base, args.repeat), str(counts()))
+        if want(f"{username}.counts"):
+            record(f"{username}.counts", timed(counts, args.repeat), timed(base, args.repeat), str(counts()))
 
         client = Client(SERVER_NAME="localhost")
         client.force_login(user)
@@ -332,6 +340,8 @@ def measure(args, marker) -> list[dict]:
             ("inbox_all", "/cases/?queue=all"),
             ("inbox_p2", "/cases/?queue=all&page=2"),
         ):
+            if not want(f"{username}.http.{label}"):
+                continue
 
             def get(url=url, client=client):
                 response = client.get(url)
@@ -348,6 +358,8 @@ def measure(args, marker) -> list[dict]:
             scheme = scheme_for(period.start.date())
             slow = label == "year" and args.year_by_unit_only
             for group in ("unit",) if slow else ("unit", "area"):
+                if not want(f"{username}.figures.{group}.{label}"):
+                    continue
 
                 def fig(period=period, scheme=scheme, group=group, user=user):
                     return aq.figures(
@@ -369,7 +381,7 @@ def measure(args, marker) -> list[dict]:
                     f"{n} assessed",
                 )
 
-            if event_density is not None:
+            if event_density is not None and want(f"{username}.density.{label}"):
 
                 def dens(period=period, user=user):
                     return event_density(user, period)
@@ -383,7 +395,7 @@ def measure(args, marker) -> list[dict]:
                     explain_all(f"{username} density {label}", dens)
                 record(f"{username}.density.{label}", timed(dens, args.repeat), timed(base, args.repeat))
 
-            if slow:
+            if slow or not want(f"{username}.http.figures.{label}"):
                 continue
 
             def api(period_text=period_text, client=client):
@@ -406,6 +418,7 @@ def main():
     parser.add_argument("--prepare-only", action="store_true", help="build or reuse, then stop")
     parser.add_argument("--explain", action="store_true", help="print the plan of every query")
     parser.add_argument("--users", default="township,city", help="whom to measure, comma-separated")
+    parser.add_argument("--only", default="", help="measure only the items whose name matches this regex")
     parser.add_argument(
         "--year-by-unit-only",
         action="store_true",
