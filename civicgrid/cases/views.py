@@ -136,14 +136,6 @@ class Tab:
     active: bool
 
 
-def _all_cases(user):
-    return (
-        Case.objects.restrict(user, VIEW)
-        .select_related("area", "grid", "lead_unit")
-        .order_by("-opened_at", "-id")
-    )
-
-
 @login_required
 @require_GET
 def inbox(request):
