@@ -137,22 +137,29 @@ def _finish(case: Case, before: dict, actor) -> None:
 # --- numbering -----------------------------------------------------------------------------------
 
 
-def next_serial(kind: str, prefix: str) -> int:
-    """Draw the next serial for (kind, prefix) under a row lock; the first draw creates the row
-    (a concurrent first draw hits the unique constraint and retries as a plain draw)."""
+def reserve_serials(kind: str, prefix: str, count: int = 1) -> int:
+    """Reserve `count` consecutive serials for (kind, prefix) under the sequence's row lock and
+    return the first. The first draw creates the row (a concurrent first draw hits the unique
+    constraint and retries as a plain draw). Intake draws one; the bulk import a batch's worth."""
     for _attempt in range(5):
         row = CaseNumberSequence.objects.select_for_update().filter(kind=kind, prefix=prefix).first()
         if row is not None:
-            row.last_value += 1
+            first = row.last_value + 1
+            row.last_value += count
             row.save(update_fields=["last_value"])
-            return row.last_value
+            return first
         try:
             with transaction.atomic():  # a savepoint: the outer transaction survives a lost race
-                CaseNumberSequence.objects.create(kind=kind, prefix=prefix, last_value=1)
+                CaseNumberSequence.objects.create(kind=kind, prefix=prefix, last_value=count)
             return 1
         except IntegrityError:
             continue
     raise RuntimeError(f"could not draw a number for {kind}:{prefix}")
+
+
+def next_serial(kind: str, prefix: str) -> int:
+    """Draw the next serial for (kind, prefix)."""
+    return reserve_serials(kind, prefix, 1)
 
 
 def make_number(kind: CaseKind, case: Case) -> str:

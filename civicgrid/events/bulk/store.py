@@ -3,7 +3,7 @@ every table in one statement per table — executemany on SQLite, COPY (psycopg 
 PostgreSQL — and one audit row for the batch (`audit.services.record_bulk_change`).
 
 The caller holds the batch's transaction. Serials are reserved under the row lock of
-`cases.CaseNumberSequence` (as `cases.services.next_serial` draws one), so numbers stay unique with
+`cases.CaseNumberSequence` (`cases.services.reserve_serials`, which intake draws from too), so numbers stay unique with
 interactive intake running at the same time; case ids come from the table's sequence on
 PostgreSQL and from max(id) under SQLite's write lock.
 """
@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 
 from civicgrid.audit.models import ChangeAction
 from civicgrid.audit.services import record_bulk_change
-from civicgrid.cases.models import Assignment, Case, CaseDeadline, CaseNumberSequence, TimelineEntry
+from civicgrid.cases.models import Assignment, Case, CaseDeadline, TimelineEntry
+from civicgrid.cases.services import reserve_serials
 
 from ..models import EventDetails
 from ..numbering import SERIAL_WIDTH
@@ -71,25 +72,6 @@ def reserve_ids(count: int) -> list[int]:
     return list(range(first, first + count))
 
 
-def reserve_serials(prefix: str, count: int) -> int:
-    """Reserve `count` serials for (event, prefix) under the sequence's row lock; returns the first.
-    A local twin of `cases.services.next_serial` that takes a range."""
-    for _attempt in range(5):
-        row = CaseNumberSequence.objects.select_for_update().filter(kind=KIND, prefix=prefix).first()
-        if row is not None:
-            first = row.last_value + 1
-            row.last_value += count
-            row.save(update_fields=["last_value"])
-            return first
-        try:
-            with transaction.atomic():
-                CaseNumberSequence.objects.create(kind=KIND, prefix=prefix, last_value=count)
-            return 1
-        except IntegrityError:
-            continue
-    raise RuntimeError(f"could not reserve numbers for {KIND}:{prefix}")
-
-
 def number_rows(rows, year_of) -> dict[str, list[int]]:
     """Give each row its id and readable number; returns {prefix: [first, last]} for the audit."""
     ids = reserve_ids(len(rows))
@@ -100,7 +82,7 @@ def number_rows(rows, year_of) -> dict[str, list[int]]:
     ranges = {}
     for prefix in sorted(by_prefix):
         members = by_prefix[prefix]
-        first = reserve_serials(prefix, len(members))
+        first = reserve_serials(KIND, prefix, len(members))
         for offset, row in enumerate(members):
             row.number = f"{prefix}{first + offset:0{SERIAL_WIDTH}d}"
         ranges[prefix] = [first, first + len(members) - 1]
