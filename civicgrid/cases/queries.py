@@ -22,9 +22,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from civicgrid.areas.choices import LEVEL_DIGITS, AreaLevel
 from civicgrid.core.scope import ALL, path_q, scope_paths
 
-from .choices import LIVE_ASSIGNMENT_STATUSES, Supervision
+from .choices import LEVEL_ORDER, LIVE_ASSIGNMENT_STATUSES, HandlingLevel, Supervision
 from .kinds import registered_kinds
 from .models import Assignment, Case
 
@@ -96,8 +97,45 @@ def _to_register(user, now) -> Q | None:
     return _both(_scope(user, REGISTER), statuses_needing(REGISTER, "register"))
 
 
+# The handling level a centre at an area's level dispatches up to (小事不出村、大事不出镇): a
+# township's centre takes village and township cases, not those escalated to the county.
+_CENTRE_LEVEL = {
+    AreaLevel.PROVINCE: len(LEVEL_ORDER) - 1,
+    AreaLevel.CITY: len(LEVEL_ORDER) - 1,
+    AreaLevel.COUNTY: LEVEL_ORDER.index(HandlingLevel.COUNTY),
+    AreaLevel.TOWNSHIP: LEVEL_ORDER.index(HandlingLevel.TOWNSHIP),
+    AreaLevel.VILLAGE: LEVEL_ORDER.index(HandlingLevel.VILLAGE),
+}
+
+
+_LEVEL_BY_DIGITS = {digits: level for level, digits in LEVEL_DIGITS.items()}
+
+
+def _scope_level(path: str) -> int:
+    """The index in LEVEL_ORDER of the centre a scope path stands for, from the length of its last
+    segment (paths are the codes' significant prefixes, "33/3380/338001/"; a grid's ends in a grid
+    code: village)."""
+    digits = len(path.rstrip("/").rsplit("/", 1)[-1])
+    level = _LEVEL_BY_DIGITS.get(digits, AreaLevel.VILLAGE)
+    return _CENTRE_LEVEL[level]
+
+
+def dispatch_levels(user) -> list[str] | None:
+    """The handling levels `user` dispatches from the queue: their highest scope's level and below;
+    None for every level (a city-wide or superuser scope)."""
+    paths = scope_paths(user, DISPATCH)
+    if paths is ALL:
+        return None
+    top = max((_scope_level(p) for p in paths), default=0)
+    return None if top >= len(LEVEL_ORDER) - 1 else [str(level) for level in LEVEL_ORDER[: top + 1]]
+
+
 def _to_dispatch(user, now) -> Q | None:
-    return _both(_scope(user, DISPATCH), statuses_needing(DISPATCH, "dispatch"))
+    """Cases waiting for a dispatch within the user's reach, at the user's level or below: a case
+    escalated (上报) above it waits in the higher centre's queue instead."""
+    condition = _both(_scope(user, DISPATCH), statuses_needing(DISPATCH, "dispatch"))
+    levels = dispatch_levels(user) if condition is not None else None
+    return condition if levels is None else condition & Q(handling_level__in=levels)
 
 
 def _my_unit(user, now) -> Q | None:

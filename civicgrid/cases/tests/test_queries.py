@@ -82,3 +82,24 @@ def test_page_query_count_does_not_grow(world, open_case, inbox, name):
             page = queries.inbox_page(user, name)
             [(c.area.name, c.grid and c.grid.name, c.lead_unit and c.lead_unit.name) for c in page]
     assert len(large) == len(small) <= 2
+
+
+def test_escalated_case_waits_in_the_higher_centres_dispatch_queue(world, inbox):
+    """上报: a case escalated above the township leaves the township's "to dispatch" queue (and its
+    count) for the county's; village-level cases stay with the township."""
+    township, county, city = world.user("township"), world.user("county"), world.user("city")
+    assert queries.dispatch_levels(township) == ["village", "township"]
+    assert queries.dispatch_levels(county) == ["village", "township", "county"]
+    assert queries.dispatch_levels(city) is None
+    assert titles(queries.queue(township, "to_dispatch")) == ["待派遣"]
+    case = inbox["registered"]
+    case.refresh_from_db()
+    case = services.do_escalate(case, actor=township, expected_version=case.version)
+    assert titles(queries.queue(township, "to_dispatch")) == ["待派遣"]  # now township level: still here
+    case = services.do_escalate(case, actor=township, expected_version=case.version)
+    assert case.handling_level == "county"
+    assert titles(queries.queue(township, "to_dispatch")) == []
+    assert queries.inbox_counts(township).to_dispatch == 0
+    assert titles(queries.queue(county, "to_dispatch")) == ["待派遣"]
+    assert queries.inbox_counts(county).to_dispatch == 1
+    assert titles(queries.queue(city, "to_dispatch")) == ["待派遣"]
