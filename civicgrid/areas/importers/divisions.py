@@ -23,18 +23,17 @@ import time, and the batch row still answers "who created or renamed this code, 
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import charset_normalizer
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.core.encodings import declared_encoding, guess_encoding, read_sample
 from civicgrid.core.errors import ServiceError
 
 from .. import codes, services
@@ -45,7 +44,6 @@ from .report import BatchAudit, ImportAborted, ImportReport, file_sha256
 
 BATCH_SIZE = 1000
 SAMPLE_BYTES = 256 * 1024
-GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "hz-gb-2312", "cp936", "ms936"}
 COLUMNS = {
     "code": ("code", "代码", "区划代码", "统计用区划代码"),
     "name": ("name", "名称", "区划名称"),
@@ -56,35 +54,17 @@ ENCODINGS = ("auto", "utf-8", "gb18030", "gbk")
 
 
 def detect_encoding(path: str | Path, declared: str = "auto") -> str:
-    """The codec to read `path` with: a BOM wins, then strict UTF-8, then charset-normalizer's guess
-    (any GB2312/GBK guess reads as GB18030, their superset)."""
-    with open(path, "rb") as fh:
-        sample = fh.read(SAMPLE_BYTES)
+    """The codec to read `path` with (`civicgrid.core.encodings`); an empty file or one whose
+    encoding nothing fits aborts the import."""
+    sample, truncated = read_sample(path, SAMPLE_BYTES)
     if not sample.strip():
         raise ImportAborted(E.EMPTY_FILE, _("文件为空"))
-    if declared not in ("auto", ""):
-        return "utf-8-sig" if declared.lower().replace("_", "-") in ("utf-8", "utf8") else declared
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    try:
-        sample.decode("utf-8")
-        return "utf-8-sig"
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut by the end of the sample is not evidence against UTF-8.
-        if len(sample) == SAMPLE_BYTES and exc.start >= len(sample) - 3:
-            return "utf-8-sig"
-    if len(sample) == SAMPLE_BYTES and b"\n" in sample:
-        # Cut at the last line end: a character split by the sample's end makes every codec fail.
-        sample = sample[: sample.rfind(b"\n") + 1]
-    best = charset_normalizer.from_bytes(sample).best()
-    if best is None:
+    encoding = declared_encoding(declared) or guess_encoding(sample, truncated=truncated)
+    if encoding is None:
         raise ImportAborted(
             E.UNKNOWN_ENCODING, _("无法识别文件编码，请用 --encoding 指定（utf-8 或 gb18030）")
         )
-    encoding = best.encoding.lower()
-    return "gb18030" if encoding in GB_FAMILY else encoding
+    return encoding
 
 
 @dataclass(slots=True)

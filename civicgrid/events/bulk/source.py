@@ -13,9 +13,9 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import charset_normalizer
 from django.utils.translation import gettext as _
 
+from civicgrid.core.encodings import declared_encoding, guess_encoding, read_sample
 from civicgrid.core.errors import ServiceError
 
 # The fields a mapping may name. The first group is what intake takes (`intake.report_event`); the
@@ -51,7 +51,6 @@ STATE_FIELDS = (
 FIELDS = INTAKE_FIELDS + STATE_FIELDS
 ENCODINGS = ("auto", "utf-8", "gb18030", "gbk")
 SAMPLE_BYTES = 64 * 1024
-GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
 
 
 class SourceError(ServiceError):
@@ -85,29 +84,12 @@ def check_mapping(data) -> tuple[dict, dict]:
 
 
 def detect_encoding(path: Path, declared: str = "auto") -> str:
-    """A BOM wins, then strict UTF-8, then charset-normalizer's guess on the first 64 KiB (any
-    GB2312/GBK guess reads as GB18030, their superset)."""
-    with open(path, "rb") as fh:
-        sample = fh.read(SAMPLE_BYTES)
-    if declared not in ("auto", ""):
-        return "utf-8-sig" if declared.lower().replace("_", "-") in ("utf-8", "utf8") else declared
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    try:
-        sample.decode("utf-8")
-        return "utf-8-sig"
-    except UnicodeDecodeError as exc:
-        if len(sample) == SAMPLE_BYTES and exc.start >= len(sample) - 3:
-            return "utf-8-sig"  # a character cut by the sample's end
-    if len(sample) == SAMPLE_BYTES and b"\n" in sample:
-        sample = sample[: sample.rfind(b"\n") + 1]
-    best = charset_normalizer.from_bytes(sample).best()
-    if best is None:
+    """The codec to read `path` with (`civicgrid.core.encodings`, on the first 64 KiB)."""
+    sample, truncated = read_sample(path, SAMPLE_BYTES)
+    encoding = declared_encoding(declared) or guess_encoding(sample, truncated=truncated)
+    if encoding is None:
         raise SourceError("unknown_encoding", _("无法识别文件编码，请用 --encoding 指定（utf-8 或 gb18030）"))
-    encoding = best.encoding.lower()
-    return "gb18030" if encoding in GB_FAMILY else encoding
+    return encoding
 
 
 def _cell(value):
