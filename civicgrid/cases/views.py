@@ -287,23 +287,23 @@ def _prepare_kernel_form(form: ActionForm, case: Case, action: str, *, posted: b
 
 
 def _kernel_actions(case: Case, user) -> list[str]:
+    """The kernel's actions `user` may take on `case`: the permission first (in memory, one
+    assignment read at most), then what each action needs of the case (those may query)."""
     if case.closed_at is not None:
         return []
-    found = []
-    for action, (_form, permission, _label, _writer) in KERNEL_ACTIONS.items():
-        if action == "escalate" and case.handling_level == LEVEL_ORDER[-1]:
-            continue  # already at the city: nowhere to escalate to
-        if action in ("request_extension", "decide_extension") and not _extension_clocks(case, action):
-            continue
-        if action == "summon" and (
-            not services.can_act(user, permission, case) or not _summon_candidates(case)
-        ):
-            continue
-        if action == "report_in" and not summon.pending_report_in(case, user):
-            continue
-        if services.can_act(user, permission, case):
-            found.append(action)
-    return found
+    may = services.ActionChecker(user, case)
+    needs = {
+        "escalate": lambda: case.handling_level != LEVEL_ORDER[-1],  # the city has no one above
+        "request_extension": lambda: bool(_extension_clocks(case, "request_extension")),
+        "decide_extension": lambda: bool(_extension_clocks(case, "decide_extension")),
+        "summon": lambda: bool(_summon_candidates(case)),
+        "report_in": lambda: summon.pending_report_in(case, user),
+    }
+    return [
+        action
+        for action, (_form, permission, _label, _writer) in KERNEL_ACTIONS.items()
+        if may(permission) and needs.get(action, lambda: True)()
+    ]
 
 
 def _transition(case: Case, action: str):
