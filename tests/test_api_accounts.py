@@ -288,6 +288,28 @@ def test_revoked_and_expired_tokens_are_refused(world, api_client_for):
     assert APIClient().get("/api/v1/areas/", HTTP_AUTHORIZATION="Bearer cg_bogus_x").status_code == 401
 
 
+def test_a_token_of_a_deactivated_user_and_the_last_used_time(world, time_machine):
+    """The one-query token lookup (accounts.authentication) refuses an inactive user's token even
+    when it was not revoked, and writes "last used" at most once a minute."""
+    from civicgrid.accounts.services import do_create_api_token
+
+    admin = world.user("admin")
+    token, raw = do_create_api_token(actor=None, user=world.user("city"), name="c")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    time_machine.move_to(timezone.now())
+    assert APIClient().get("/api/v1/areas/", **auth).status_code == 200
+    first = ApiToken.objects.get(pk=token.pk).last_used_at
+    assert first is not None
+    time_machine.shift(dt.timedelta(seconds=30))
+    assert APIClient().get("/api/v1/areas/", **auth).status_code == 200
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == first
+    time_machine.shift(dt.timedelta(seconds=31))
+    assert APIClient().get("/api/v1/areas/", **auth).status_code == 200
+    assert ApiToken.objects.get(pk=token.pk).last_used_at > first
+    User.objects.filter(username="city").update(is_active=False)
+    assert APIClient().get("/api/v1/areas/", **auth).status_code == 401
+
+
 def test_only_token_administrators_create_tokens_but_everyone_sees_their_own(world, api_client_for):
     from civicgrid.accounts.services import do_create_api_token
 

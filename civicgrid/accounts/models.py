@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from civicgrid.areas.models import Area, Grid
 from civicgrid.core.models import ScopedModel, TimeStampedModel
+from civicgrid.core.prepared import Prepared
 from civicgrid.core.scope import ScopedQuerySet
 
 from .choices import UnitKind
@@ -84,10 +85,7 @@ class User(AbstractUser, ScopedModel):
         cache = self.__dict__.setdefault("_scope_cache", None)
         if cache is None:
             cache = {}
-            rows = RoleAssignment.objects.filter(user=self, role__is_active=True).values_list(
-                "scope_path", "role__permissions__content_type__app_label", "role__permissions__codename"
-            )
-            for path, app_label, codename in rows:
+            for path, app_label, codename in _grants_of(self.pk):
                 if codename:
                     cache.setdefault(f"{app_label}.{codename}", set()).add(path)
             self.__dict__["_scope_cache"] = cache
@@ -193,3 +191,17 @@ class ApiToken(TimeStampedModel):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+def _grants_query(user_id):
+    return RoleAssignment.objects.filter(user_id=user_id, role__is_active=True).values_list(
+        "scope_path", "role__permissions__content_type__app_label", "role__permissions__codename"
+    )
+
+
+# Every request that checks a permission reads the user's grants once: compiled once.
+_GRANTS = Prepared(_grants_query, user_id=-7_770_001)
+
+
+def _grants_of(user_id) -> list[tuple[str, str | None, str | None]]:
+    return _GRANTS.rows(user_id=user_id)

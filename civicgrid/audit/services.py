@@ -13,10 +13,11 @@ import json
 import uuid
 from collections.abc import Iterable
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from civicgrid.core.personal_data import MASKERS
+from civicgrid.core.prepared import Prepared, insert_row
 from civicgrid.core.request_context import current_request_id
 
 from .hashing import GENESIS, default_algorithm, digest
@@ -75,23 +76,42 @@ def _actor_fields(actor) -> dict:
     return {"actor_id": actor.pk, "actor_username": actor.get_username()}
 
 
+# The chain head, read under its row lock on every audit row: compiled once (core.prepared).
+_HEAD = Prepared(
+    lambda name: ChainHead.objects.select_for_update().filter(name=name).values_list("last_hash", "count"),
+    name="\x00sentinel-chain",
+)
+
+
+def _advance_head(name: str, last_hash: str, last_id: int, count: int) -> None:
+    quote = connection.ops.quote_name
+    meta = ChainHead._meta
+    columns = [quote(meta.get_field(f).column) for f in ("last_hash", "last_id", "count", "name")]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {columns[0]} = %s, {columns[1]} = %s, {columns[2]} = %s "  # noqa: S608
+            f"WHERE {columns[3]} = %s",
+            [last_hash, last_id, count, name],
+        )
+
+
 def _append(model, **values):
     """Append one row to `model`'s chain under the chain-head lock."""
     if not transaction.get_connection().in_atomic_block:
         with transaction.atomic():
             return _append(model, **values)
     # One locking read per row; the head row is created once, on the chain's first append.
-    head = ChainHead.objects.select_for_update().filter(name=model.CHAIN).first()
-    if head is None:
+    head = _HEAD.rows(name=model.CHAIN)
+    if not head:
         ChainHead.objects.get_or_create(name=model.CHAIN, defaults={"last_hash": GENESIS})
-        head = ChainHead.objects.select_for_update().get(name=model.CHAIN)
+        head = _HEAD.rows(name=model.CHAIN)
+    last_hash, count = head[0]
     alg = default_algorithm()
     values["time"] = timezone.now().astimezone(dt.UTC)
-    row = model(prev_hash=head.last_hash, hash_alg=alg, **values)
-    row.hash = digest(alg, head.last_hash, row_payload(row))
-    row.save(force_insert=True)
-    head.last_hash, head.last_id, head.count = row.hash, row.pk, head.count + 1
-    head.save(update_fields=["last_hash", "last_id", "count"])
+    row = model(prev_hash=last_hash, hash_alg=alg, **values)
+    row.hash = digest(alg, last_hash, row_payload(row))
+    insert_row(row)
+    _advance_head(model.CHAIN, row.hash, row.pk, count + 1)
     return row
 
 

@@ -16,11 +16,13 @@ from django.conf import settings
 
 from civicgrid.areas.coords import haversine_km
 from civicgrid.cases.models import Case
+from civicgrid.core.prepared import SENTINEL_TIME, Prepared
 
 DEFAULT_RADIUS_M = 100.0
 DEFAULT_WINDOW_HOURS = 72.0
 METRES_PER_DEGREE = 111_320.0
 MAX_SHOWN = 10  # the nearest ones kept on the event and shown to staff
+CANDIDATES = 50  # the oldest ones in the bounding box whose distance is measured
 
 
 def radius_m() -> float:
@@ -39,26 +41,52 @@ def find_possible_duplicates(category, lon, lat, at: dt.datetime, exclude_id=Non
     radius = radius_m()
     d_lat = radius / METRES_PER_DEGREE
     d_lon = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
-    candidates = Case.objects.filter(
-        kind="event",
-        closed_at__isnull=True,
-        event__category=category,
-        opened_at__gte=at - dt.timedelta(hours=window_hours()),
-        opened_at__lte=at,
-        lon__range=(lon - d_lon, lon + d_lon),
-        lat__range=(lat - d_lat, lat + d_lat),
-    )
-    if exclude_id is not None:
-        candidates = candidates.exclude(pk=exclude_id)
-    # Distances on plain tuples; whole rows only for the nearest few (a busy corner may hold dozens).
+    window_start = at - dt.timedelta(hours=window_hours())
     found = []
-    for pk, c_lon, c_lat in candidates.order_by("opened_at", "id").values_list("id", "lon", "lat")[:50]:
-        metres = haversine_km(lon, lat, c_lon, c_lat) * 1000.0
+    for case in _CANDIDATES.instances(
+        category=category.pk if hasattr(category, "pk") else category,
+        start=window_start,
+        end=at,
+        west=lon - d_lon,
+        east=lon + d_lon,
+        south=lat - d_lat,
+        north=lat + d_lat,
+    ):
+        if exclude_id is not None and case.pk == exclude_id:
+            continue
+        metres = haversine_km(lon, lat, case.lon, case.lat) * 1000.0
         if metres <= radius:
-            found.append((metres, pk))
-    found.sort(key=lambda pair: pair[0])
-    nearest = [pk for _metres, pk in found[:MAX_SHOWN]]
-    if not nearest:
-        return []
-    rows = Case.objects.in_bulk(nearest)
-    return [rows[pk] for pk in nearest if pk in rows]
+            found.append((metres, case))
+    found.sort(key=lambda pair: pair[0])  # stable: equal distances stay oldest first
+    return [case for _metres, case in found[:MAX_SHOWN]]
+
+
+def _candidates(category, start, end, west, east, south, north):
+    # The oldest 50 in the box (a busy corner may hold dozens), with the few columns intake shows
+    # and checks: number, title, status and the path for the reader's scope; the rest deferred.
+    return (
+        Case.objects.filter(
+            kind="event",
+            closed_at__isnull=True,
+            event__category_id=category,
+            opened_at__gte=start,
+            opened_at__lte=end,
+            lon__range=(west, east),
+            lat__range=(south, north),
+        )
+        .only("id", "kind", "number", "title", "status", "path", "lon", "lat", "opened_at")
+        .order_by("opened_at", "id")[:CANDIDATES]
+    )
+
+
+# Intake asks this for every located event: compiled once (core.prepared).
+_CANDIDATES = Prepared(
+    _candidates,
+    category=-7_770_101,
+    start=SENTINEL_TIME,
+    end=SENTINEL_TIME + dt.timedelta(seconds=1),
+    west=-7_770_201.5,
+    east=-7_770_202.5,
+    south=-7_770_203.5,
+    north=-7_770_204.5,
+)

@@ -30,6 +30,7 @@ from civicgrid.cases.choices import Priority as CasePriority
 from civicgrid.cases.models import Case
 from civicgrid.cases.services import can_act, do_apply_action, do_open_case
 from civicgrid.core.errors import ServiceError
+from civicgrid.core.prepared import instance_from
 
 from .classify import Classifier
 from .duplicates import find_possible_duplicates
@@ -245,10 +246,21 @@ def resolve_place(lon, lat, crs: str = "wgs84", area_code: str | None = None) ->
         except CoordinateError as exc:
             raise ServiceError(exc.code, exc.message, field=exc.field) from None
         if found.status == LocateStatus.GRID:
-            grid = Grid.objects.select_related("village").get(pk=found.grid.id)
-            return Place(grid.village, grid, found.lon, found.lat)
+            village = _area_of(found.area)
+            record = found.grid
+            grid = instance_from(
+                Grid,
+                id=record.id,
+                code=record.code,
+                name=record.name,
+                kind=record.kind,
+                village_id=record.village_id,
+                path=record.path,
+            )
+            grid.village = village
+            return Place(village, grid, found.lon, found.lat)
         if found.status == LocateStatus.AREA:
-            return Place(Area.objects.get(pk=found.area.id), None, found.lon, found.lat)
+            return Place(_area_of(found.area), None, found.lon, found.lat)
         if not _has(area_code):
             raise ServiceError(EventErrorCode.UNLOCATED, found.reason, field="location")
         return Place(_area_by_code(area_code), None, found.lon, found.lat)
@@ -257,6 +269,20 @@ def resolve_place(lon, lat, crs: str = "wgs84", area_code: str | None = None) ->
             EventErrorCode.MISSING_LOCATION, _("请提供事发位置（经纬度）或所在区划代码"), field="location"
         )
     return Place(_area_by_code(area_code), None, None, None)
+
+
+def _area_of(record) -> Area:
+    # The locate index already holds what intake needs of the area (no query); other fields load
+    # on first use.
+    return instance_from(
+        Area,
+        id=record.id,
+        code=record.code,
+        name=record.name,
+        level=record.level,
+        path=record.path,
+        parent_id=record.parent_id,
+    )
 
 
 def _area_by_code(code) -> Area:
