@@ -15,6 +15,7 @@ import json
 import math
 from collections import defaultdict
 
+from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -127,9 +128,16 @@ def repeated_keys(rows: list[Row], seen_in_batch: set) -> tuple[list[Row], list[
     keys = [r.key for r in rows if r.key]
     if not keys:
         return rows, []
-    existing = dict(
-        EventDetails.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", "case__number")
-    )
+    # Through the cursor: the ORM would resolve each of the batch's keys as an expression.
+    details, cases = EventDetails._meta.db_table, Case._meta.db_table
+    marks = ", ".join(["%s"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT d.idempotency_key, c.number FROM "{details}" d JOIN "{cases}" c ON c.id = d.case_id '  # noqa: S608 - our tables
+            f"WHERE d.idempotency_key IN ({marks})",
+            keys,
+        )
+        existing = dict(cursor.fetchall())
     fresh, repeated = [], []
     for row in rows:
         if row.key and (row.key in existing or row.key in seen_in_batch):

@@ -168,6 +168,11 @@ class ImportFile:
         (it makes the {field: value} itself with `values`)."""
         raw = self._raw()
         next(raw, None)
+        if not self.is_xlsx:  # CSV cells are text: a row is blank when every cell is ""
+            for number, cells in enumerate(raw, start=2):
+                if any(cells):
+                    yield number, cells
+            return
         for number, cells in enumerate(raw, start=2):
             if any(c not in ("", None) for c in cells):
                 yield number, cells  # blank lines (and trailing empty XLSX rows) are not rows
