@@ -5,17 +5,28 @@ with nothing half-written, and the pool is gone afterwards."""
 
 from __future__ import annotations
 
+import io
+import json
 import multiprocessing
 import os
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
 import civicgrid.events.bulk as bulk
 from civicgrid.cases.models import Case, CaseNumberSequence, TimelineEntry
 from civicgrid.events.bulk import worker_count
 from civicgrid.events.models import EventDetails
-from civicgrid.events.tests.test_bulk import bulk_world, row, run, table_state, write_csv  # noqa: F401
+from civicgrid.events.tests.test_bulk import (  # noqa: F401
+    BASE_MAPPING,
+    STATE_MAPPING,
+    bulk_world,
+    row,
+    run,
+    table_state,
+    write_csv,
+)
 from civicgrid.events.tests.test_event_workflow import counts, events_world, media  # noqa: F401
 from tests.world import NAMES
 
@@ -127,4 +138,18 @@ def test_workers_only_for_a_large_file(bulk_world, tmp_path, monkeypatch):
     monkeypatch.setattr(bulk.os, "cpu_count", lambda: 2)
     report = run(source, batch_size=3)  # the automatic choice, through the pool
     assert report.imported == 8
+    assert multiprocessing.active_children() == []
+
+
+def test_the_command_takes_the_number_of_workers(bulk_world, tmp_path):
+    source = write_csv(tmp_path / "command.csv", mixed_rows())
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({**BASE_MAPPING, **STATE_MAPPING}, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(CommandError, match="--workers"):
+        call_command("import_events", str(source), mapping=str(mapping), workers=-1)
+    assert Case.objects.count() == 0
+    out = io.StringIO()
+    call_command("import_events", str(source), mapping=str(mapping), workers=2, batch_size=2, stdout=out)
+    assert "导入 8 条" in out.getvalue()
+    assert EventDetails.objects.count() == 8
     assert multiprocessing.active_children() == []
