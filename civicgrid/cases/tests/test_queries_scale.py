@@ -69,6 +69,7 @@ def cases(world, open_case):
         Assignment.objects.create(
             case=made["far_done"], unit=office, role="co", status="done", assigned_at=timezone.now()
         )
+        services.sync_case_units(made["far_done"])  # written outside the services
         closed = act(world, open_case(title="已办结"), "reject", "township", note="重复")
         made["closed"] = closed
     return made
