@@ -19,7 +19,8 @@ exactly the rows the pipeline wrote.
    The peak RSS is given for the largest process and for the command with its checking worker
    processes together (their resident memory summed, sampled every 0.2 s).
 5. The raw insert: every row the import wrote (cases, details, deadlines, assignments, timeline,
-   audit rows, and the final rows of the number sequences it advanced), read back from the
+   audit rows, the visibility rows of open cases `cases_caseunit` where the schema has them, and
+   the final rows of the number sequences it advanced), read back from the
    database and inserted into the copy with the same columns — executemany in one transaction on
    SQLite, COPY in one transaction on PostgreSQL. Only the inserts and the commit are timed (the
    reads are not).
@@ -50,6 +51,7 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "civicgrid_bench_events"
 SEQUENCES = "cases_casenumbersequence"
+CASE_UNITS = "cases_caseunit"
 TABLES = (
     ("cases_case", "id"),
     ("events_eventdetails", "case_id"),
@@ -292,7 +294,7 @@ def run_pipeline(workdir: Path, source: Path) -> dict:
         "seconds": seconds,
         "cpu": cpu,
         "peak_mb": max(after.ru_maxrss, before.ru_maxrss) / 1024.0,
-        "tree_peak_mb": tree_peak / 1024.0,
+        "tree_peak_mb": max(tree_peak, after.ru_maxrss) / 1024.0,  # a short run may end between samples
         "load": (load, os.getloadavg()[0]),
         "output": stdout.strip(),
     }
@@ -322,22 +324,32 @@ def raw_insert(env: dict, first_case: int, chunk: int = 50_000) -> tuple[float, 
         last_case = cursor.fetchone()[0]
         cursor.execute("SELECT COALESCE(MIN(id), 0) FROM audit_objectchange WHERE object_id LIKE 'import:%%'")
         first_audit = cursor.fetchone()[0]
-        columns = {t: _columns(cursor, t, env["vendor"]) for t, _key in TABLES}
+        tables = _tables(cursor, env["vendor"])
+        columns = {t: _columns(cursor, t, env["vendor"]) for t, _key in tables}
         columns["audit_objectchange"] = _columns(cursor, "audit_objectchange", env["vendor"])
         columns[SEQUENCES] = [*_columns(cursor, SEQUENCES, env["vendor"]), "id"]
     spans = [(lo, min(lo + chunk - 1, last_case)) for lo in range(first_case, last_case + 1, chunk)]
     if env["vendor"] == "sqlite":
-        return _raw_sqlite(env, columns, spans, first_audit)
-    return _raw_postgresql(env, columns, spans, first_audit)
+        return _raw_sqlite(env, tables, columns, spans, first_audit)
+    return _raw_postgresql(env, tables, columns, spans, first_audit)
 
 
-def _raw_sqlite(env, columns, spans, first_audit) -> tuple[float, float, int]:
+def _tables(cursor, vendor: str) -> tuple:
+    """TABLES, and the kernel's visibility table of open cases when the schema has it."""
+    if vendor == "sqlite":
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = %s", [CASE_UNITS])
+    else:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE tablename = %s", [CASE_UNITS])
+    return (*TABLES, (CASE_UNITS, "case_id")) if cursor.fetchone() else TABLES
+
+
+def _raw_sqlite(env, tables, columns, spans, first_audit) -> tuple[float, float, int]:
     source = sqlite3.connect(env["path"])
     target = sqlite3.connect(env["raw_path"], isolation_level=None)
     target.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
     spent, cpu, rows = 0.0, 0.0, 0
     target.execute("BEGIN IMMEDIATE")
-    work = [(t, key, lo, hi) for lo, hi in spans for t, key in TABLES]
+    work = [(t, key, lo, hi) for lo, hi in spans for t, key in tables]
     work.append(("audit_objectchange", "id", first_audit, 10**18))
     # The number sequences the import advanced: their final rows (the copy's are deleted first).
     target.execute(f'DELETE FROM "{SEQUENCES}"')  # noqa: S608 - our table
@@ -360,12 +372,12 @@ def _raw_sqlite(env, columns, spans, first_audit) -> tuple[float, float, int]:
     return spent, cpu, rows
 
 
-def _raw_postgresql(env, columns, spans, first_audit) -> tuple[float, None, int]:
+def _raw_postgresql(env, tables, columns, spans, first_audit) -> tuple[float, None, int]:
     import psycopg
 
     spent, rows = 0.0, 0
     with psycopg.connect(env["url"]) as source, psycopg.connect(env["raw_url"]) as target:
-        work = [(t, key, lo, hi) for lo, hi in spans for t, key in TABLES]
+        work = [(t, key, lo, hi) for lo, hi in spans for t, key in tables]
         work.append(("audit_objectchange", "id", first_audit, 10**18))
         target.execute(f'DELETE FROM "{SEQUENCES}"')  # noqa: S608 - our table
         work.append((SEQUENCES, "id", 0, 10**18))

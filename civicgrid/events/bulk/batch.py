@@ -232,13 +232,17 @@ class Tables:
         self.details: list[tuple] = []
         self.deadline: list[tuple] = []
         self.assignment: list[tuple] = []
+        self.case_unit: list[tuple] = []  # (case id, unit id) of open cases (store.CaseUnit)
         self.timeline: list[tuple] = []
         self._notes: dict[str, str] = {}
         self._dues: dict[tuple, tuple] = {}
         self._json: dict[tuple, str] = {}
 
     def __len__(self):
-        return sum(len(getattr(self, t)) for t in ("case", "details", "deadline", "assignment", "timeline"))
+        return sum(
+            len(getattr(self, t))
+            for t in ("case", "details", "deadline", "assignment", "case_unit", "timeline")
+        )
 
     def _due(self, limit, start, start_day):
         """(due_at, due_at adapted, due_date adapted, provisional, unknown years JSON), cached per
@@ -446,6 +450,8 @@ class Tables:
                     "",
                 )
             )
+        if not done:  # open: every unit's assignment is pending, so each one sees the case
+            self.case_unit.extend((case_id, unit_id) for unit_id in (row.lead_id, *row.co_ids))
         units = f'"lead_unit": {int(row.lead_id)}, "co_units": [{", ".join(str(int(u)) for u in row.co_ids)}]'
         assigned = "{" + units + ', "designated": false}'
         rule = "null" if row.rule_id is None else str(int(row.rule_id))

@@ -17,6 +17,7 @@ from django.db import transaction
 import civicgrid.events.bulk as bulk
 from civicgrid.cases.models import Case, CaseNumberSequence, TimelineEntry
 from civicgrid.events.bulk import worker_count
+from civicgrid.events.bulk.store import CaseUnit
 from civicgrid.events.models import EventDetails
 from civicgrid.events.tests.test_bulk import (  # noqa: F401
     BASE_MAPPING,
@@ -79,6 +80,9 @@ def test_workers_write_what_one_process_writes(bulk_world, tmp_path, monkeypatch
     assert many.rows_written == one.rows_written
     assert table_state() == expected
     assert multiprocessing.active_children() == []
+    if CaseUnit is not None:  # only the open case with assignments (W5, dispatched) has visibility rows
+        keys = {d.case_id: d.idempotency_key for d in EventDetails.objects.all()}
+        assert sorted({keys[c] for c in CaseUnit.objects.values_list("case_id", flat=True)}) == ["W5"]
 
 
 def test_a_bad_row_found_by_a_worker_imports_nothing(bulk_world, tmp_path):
