@@ -71,7 +71,10 @@ print(hashlib.sha256("\\n".join(parts).encode()).hexdigest()[:10])
 
 # Management commands that (re)build derived data from the generated tables — rollups, lookup
 # tables — run on a reused database after new migrations, as an upgrade of a live city would.
-DERIVED_COMMANDS: list[tuple[str, ...]] = [("rebuild_case_units",)]
+DERIVED_COMMANDS: list[tuple[str, ...]] = [
+    ("rebuild_case_units",),
+    ("rebuild_figure_rollups",),  # assessment: per-day/per-month figure and density rollups
+]
 
 
 def layout_key() -> str:
