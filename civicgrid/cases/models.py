@@ -185,11 +185,16 @@ class Case(ScopedModel):
                 name="case_open_status",
                 condition=OPEN,
             ),
+            # The clock and supervised queues' (capped) counts read these alone: an index-only scan
+            # on PostgreSQL needs the id the assignment branch tests, SQLite the partial
+            # conditions' columns.
             models.Index(
-                fields=["due_at", "warn_at", "path", "closed_at"], name="case_open_clock", condition=OPEN
+                fields=["due_at", "warn_at", "path", "closed_at", "id"],
+                name="case_open_clock",
+                condition=OPEN,
             ),
             models.Index(
-                fields=["opened_at", "path"],
+                fields=["opened_at", "path", "supervision", "closed_at", "id"],
                 name="case_open_supervised",
                 condition=OPEN & ~Q(supervision=Supervision.NONE),
             ),
