@@ -163,12 +163,13 @@ def _finish(case: Case, before: dict, actor) -> None:
 # --- who sees an open case through an assignment (CaseUnit) -------------------------------------
 
 
-def sync_case_units(case: Case) -> None:
+def sync_case_units(case: Case, *, new: bool = False) -> None:
     """Make `case`'s CaseUnit rows match its assignments: for an open case, one row per unit with an
     assignment in VISIBLE_ASSIGNMENT_STATUSES; none for a closed case. Called at the end of every
     kernel write (`_finish`, `do_open_case`), after the kind's handlers changed what they change,
-    inside the write's transaction. Two small reads; writes only the difference."""
-    have = set(CaseUnit.objects.filter(case_id=case.pk).values_list("unit_id", flat=True))
+    inside the write's transaction. Two small reads (one for a case just inserted, `new`: it has
+    no rows yet); writes only the difference."""
+    have = set() if new else set(CaseUnit.objects.filter(case_id=case.pk).values_list("unit_id", flat=True))
     want = set()
     if case.closed_at is None:
         want = set(
@@ -340,7 +341,7 @@ def do_open_case(
         changed = [name for name, value in _field_values(case).items() if inserted[name] != value]
         if changed:
             case.save(update_fields=changed)
-        sync_case_units(case)  # a kind's on_open may have assigned units already
+        sync_case_units(case, new=True)  # a kind's on_open may have assigned units already
         timeline.opened(case, actor, now, data=ctx.timeline_data)
         record_change(
             actor=actor, action=ChangeAction.CREATE, instance=case, before=None, after=snapshot(case)
