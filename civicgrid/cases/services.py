@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.audit.models import ChangeAction
 from civicgrid.audit.services import record_change, snapshot
 from civicgrid.core.errors import NotPermitted, ServiceError
+from civicgrid.core.prepared import Prepared, insert_row
 from civicgrid.core.scope import path_in_scope, scope_paths
 
 from . import clocks, timeline
@@ -142,12 +143,11 @@ def reserve_serials(kind: str, prefix: str, count: int = 1) -> int:
     return the first. The first draw creates the row (a concurrent first draw hits the unique
     constraint and retries as a plain draw). Intake draws one; the bulk import a batch's worth."""
     for _attempt in range(5):
-        row = CaseNumberSequence.objects.select_for_update().filter(kind=kind, prefix=prefix).first()
-        if row is not None:
-            first = row.last_value + 1
-            row.last_value += count
-            row.save(update_fields=["last_value"])
-            return first
+        row = _SEQUENCE.rows(kind=kind, prefix=prefix)
+        if row:
+            pk, last_value = row[0]
+            _advance_sequence(pk, last_value + count)
+            return last_value + 1
         try:
             with transaction.atomic():  # a savepoint: the outer transaction survives a lost race
                 CaseNumberSequence.objects.create(kind=kind, prefix=prefix, last_value=count)
@@ -155,6 +155,29 @@ def reserve_serials(kind: str, prefix: str, count: int = 1) -> int:
         except IntegrityError:
             continue
     raise RuntimeError(f"could not draw a number for {kind}:{prefix}")
+
+
+# Every intake draws a number: the locking read compiled once (core.prepared), the write plain SQL.
+_SEQUENCE = Prepared(
+    lambda kind, prefix: (
+        CaseNumberSequence.objects.select_for_update()
+        .filter(kind=kind, prefix=prefix)
+        .values_list("pk", "last_value")
+    ),
+    kind="\x00sentinel-kind",
+    prefix="\x00sentinel-prefix",
+)
+
+
+def _advance_sequence(pk: int, last_value: int) -> None:
+    meta = CaseNumberSequence._meta
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('last_value').column)} = %s "  # noqa: S608
+            f"WHERE {quote(meta.pk.column)} = %s",
+            [last_value, pk],
+        )
 
 
 def next_serial(kind: str, prefix: str) -> int:
@@ -227,7 +250,7 @@ def do_open_case(
         if priority:
             case.priority = priority
         case.number = make_number(case_kind, case)
-        case.save(force_insert=True)
+        insert_row(case)
         inserted = _field_values(case)
         ctx = ActionContext(case=case, actor=actor, action="open", now=now, data=data)
         if case_kind.on_open is not None:

@@ -34,6 +34,7 @@ from civicgrid.core.deadlines import Limit
 from civicgrid.core.deadlines import Unit as TimeUnit
 from civicgrid.core.errors import ServiceError
 from civicgrid.core.personal_data import can_reveal
+from civicgrid.core.prepared import insert_row
 
 from . import timeline
 from .catalogue import resolve_dispatch, summon_candidates
@@ -129,7 +130,8 @@ def event_limit(case: Case, clock: str) -> Limit | None:
 
 
 def on_open(ctx: ActionContext) -> None:
-    details = EventDetails.objects.create(case=ctx.case, **ctx.data["details"])
+    details = EventDetails(case=ctx.case, **ctx.data["details"])
+    insert_row(details)
     record_change(
         actor=ctx.actor, action=ChangeAction.CREATE, instance=details, before=None, after=snapshot(details)
     )
