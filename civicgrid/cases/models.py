@@ -179,6 +179,8 @@ class Case(ScopedModel):
             ),
             # Assessment: the backlog at a period end (open, or closed at/after it).
             models.Index(fields=["closed_at", "opened_at"], name="case_closed_opened"),
+            # Likely duplicates at intake: open cases in a small lat/lon box (events.duplicates).
+            models.Index(fields=["lat", "lon"], name="case_open_place", condition=OPEN),
         ]
 
     def __str__(self):

@@ -41,8 +41,12 @@ def _adapt(value):
 class Prepared:
     """One ORM query compiled once per database vendor (see the module docstring)."""
 
-    def __init__(self, build: Callable, **sentinels):
+    def __init__(self, build: Callable, *, sqlite_indexes: dict[str, str] | None = None, **sentinels):
         self.build = build
+        # SQLite only: {table: index} → "FROM table INDEXED BY index". For a query whose best index
+        # SQLite's planner cannot see without statistics; an index that cannot serve the query is
+        # then an error at once, never a silent scan.
+        self.sqlite_indexes = sqlite_indexes or {}
         self.sentinels = sentinels
         self._compiled: dict[str, tuple] = {}
         self._lock = threading.Lock()
@@ -57,6 +61,12 @@ class Prepared:
             compiler = queryset.query.get_compiler(connection=connection)
             sql, params = compiler.as_sql()
             params = list(params)
+            if vendor == "sqlite":
+                quote = connection.ops.quote_name
+                for table, index in self.sqlite_indexes.items():
+                    sql = sql.replace(
+                        f"FROM {quote(table)}", f"FROM {quote(table)} INDEXED BY {quote(index)}", 1
+                    )
             positions = {}
             for name, sentinel in self.sentinels.items():
                 adapted = _adapt(sentinel)
