@@ -38,6 +38,7 @@ from .duplicates import find_possible_duplicates
 from .models import Category, Channel, EventDetails
 from .models.taxonomy import Priority as CategoryPriority
 from .models.taxonomy import QuestionType
+from .photo_files import photo_files_kept_only_on_success
 
 
 class EventErrorCode(StrEnum):
@@ -403,7 +404,7 @@ def report_event(
         "address": (address or "").strip()[:200],
     }
     try:
-        with transaction.atomic():
+        with photo_files_kept_only_on_success(), transaction.atomic():
             case = do_open_case(
                 "event",
                 actor=actor,

@@ -41,6 +41,7 @@ from .catalogue import resolve_dispatch, summon_candidates
 from .intake import EventErrorCode, IntakeResult, check_photo, report_event, resolve_category
 from .models import EmergencyService, EventDetails, EventPhoto, PhotoStage, Satisfaction
 from .numbering import SERIAL_WIDTH, event_number_prefix
+from .photo_files import photo_files_kept_only_on_success, written
 from .workflow import WORKFLOW, EventStatus
 
 __all__ = ["EVENT_KIND", "IntakeResult", "do_report_event"]
@@ -560,6 +561,7 @@ def _store_photo(case: Case, checked, stage: str, actor, now) -> EventPhoto:
         uploaded_at=now,
     )
     photo.file.save(f"{uuid.uuid4().hex}.{ext}", checked.file, save=False)
+    written(photo.file)
     photo.save(force_insert=True)
     # The audit stores the file's name: a FieldFile is not JSON.
     after = {**snapshot(photo, fields=PHOTO_AUDIT_FIELDS), "file": photo.file.name}
@@ -574,7 +576,7 @@ def do_add_photo(case: Case | int, upload, *, actor, stage: str = PhotoStage.REP
     if stage not in PhotoStage.values:
         raise ServiceError(EventErrorCode.INVALID_PHOTO, _("照片阶段无效"), field="stage")
     permission = "cases.handle_case" if stage == PhotoStage.EVIDENCE else "cases.report_case"
-    with transaction.atomic():
+    with photo_files_kept_only_on_success(), transaction.atomic():
         case = kernel._lock(case)
         if not kernel.can_act(actor, "cases.view_case", case) or not kernel.can_act(actor, permission, case):
             raise kernel.not_found()
