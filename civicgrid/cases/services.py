@@ -89,12 +89,17 @@ def _require(actor, permission: str, case: Case) -> None:
         raise not_found()
 
 
-def _lock(case: Case | int) -> Case:
+def lock_case(case: Case | int) -> Case:
+    """The case re-read under its row lock (SELECT … FOR UPDATE), for a kind's service that changes
+    the case or its details inside its own transaction; a missing case is the kernel's 404."""
     pk = case.pk if isinstance(case, Case) else case
     try:
         return Case.objects.select_for_update().get(pk=pk)
     except Case.DoesNotExist:
         raise not_found() from None
+
+
+_lock = lock_case
 
 
 def _check_version(case: Case, expected_version) -> None:

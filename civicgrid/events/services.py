@@ -577,7 +577,7 @@ def do_add_photo(case: Case | int, upload, *, actor, stage: str = PhotoStage.REP
         raise ServiceError(EventErrorCode.INVALID_PHOTO, _("照片阶段无效"), field="stage")
     permission = "cases.handle_case" if stage == PhotoStage.EVIDENCE else "cases.report_case"
     with photo_files_kept_only_on_success(), transaction.atomic():
-        case = kernel._lock(case)
+        case = kernel.lock_case(case)
         if not kernel.can_act(actor, "cases.view_case", case) or not kernel.can_act(actor, permission, case):
             raise kernel.not_found()
         details_of(case)
