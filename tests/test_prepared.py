@@ -92,20 +92,32 @@ def test_insert_row_writes_what_save_writes(world):
             assert getattr(a, field.attname) == getattr(b, field.attname), field.name
 
 
-def test_insert_row_goes_through_save_when_something_listens(world):
+def test_insert_row_sends_the_save_signals_as_save_does(world):
     heard = []
 
-    def listener(sender, instance, created, **kwargs):
-        heard.append((instance.pk, created))
+    def before(sender, instance, raw, using, update_fields, **kwargs):
+        heard.append(("pre", instance.pk, raw, update_fields))
 
-    signals.post_save.connect(listener, sender=Unit)
+    def after(sender, instance, created, raw, using, update_fields, **kwargs):
+        heard.append(("post", instance.pk, created, raw, update_fields))
+
+    signals.pre_save.connect(before, sender=Unit)
+    signals.post_save.connect(after, sender=Unit)
     try:
-        unit = Unit(code="signal-test", name="信号测试", kind=Unit.objects.first().kind)
-        unit.area_id = Unit.objects.first().area_id
+        first = Unit.objects.first()
+        unit = Unit(code="signal-test", name="信号测试", kind=first.kind, area_id=first.area_id)
         insert_row(unit)
+        twin = Unit(code="signal-twin", name="信号测试二", kind=first.kind, area_id=first.area_id)
+        twin.save(force_insert=True)
     finally:
-        signals.post_save.disconnect(listener, sender=Unit)
-    assert heard == [(unit.pk, True)]
+        signals.pre_save.disconnect(before, sender=Unit)
+        signals.post_save.disconnect(after, sender=Unit)
+    assert heard == [
+        ("pre", None, False, None),
+        ("post", unit.pk, True, False, None),
+        ("pre", None, False, None),
+        ("post", twin.pk, True, False, None),
+    ]
 
 
 def test_instance_from_defers_what_it_was_not_given(world):

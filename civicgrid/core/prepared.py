@@ -142,26 +142,27 @@ _INSERT_SQL: dict[tuple, tuple] = {}
 
 
 def _needs_save(model) -> bool:
-    """Whether saving `model` runs code of its own: a save() override or save signal receivers."""
-    return (
-        model.save is not Model.save
-        or signals.pre_save.has_listeners(model)
-        or signals.post_save.has_listeners(model)
-    )
+    """Whether saving `model` runs code of its own (a save() override) or is more than one table
+    (multi-table inheritance): then only save() does it right."""
+    return model.save is not Model.save or bool(model._meta.parents)
 
 
 def insert_row(instance) -> None:
     """INSERT `instance` as `save(force_insert=True)` would — the fields' `pre_save` (auto_now…) and
     `get_db_prep_save` (JSON, datetimes), the new primary key set on the instance — with the SQL
-    written once per model. For the append-only rows written on every intake (audit chain rows).
-    Models with a save() of their own or save signal receivers go through `save()`, so that nothing
-    is skipped."""
+    written once per model, and `pre_save`/`post_save` sent as save() sends them. For the rows
+    written on every intake (the case, its details, timeline and audit rows). Models with a save()
+    of their own or with parents go through `save()`, so that nothing is skipped."""
     model = type(instance)
     meta = model._meta
     if _needs_save(model):
         instance.save(force_insert=True)
         return
     conn = connections[router.db_for_write(model, instance=instance)]
+    if signals.pre_save.has_listeners(model):
+        signals.pre_save.send(
+            sender=model, instance=instance, raw=False, using=conn.alias, update_fields=None
+        )
     key = (conn.alias, meta.label)
     found = _INSERT_SQL.get(key)
     if found is None:
@@ -183,6 +184,10 @@ def insert_row(instance) -> None:
             setattr(instance, meta.auto_field.attname, pk)
     instance._state.adding = False
     instance._state.db = conn.alias
+    if signals.post_save.has_listeners(model):
+        signals.post_save.send(
+            sender=model, instance=instance, created=True, update_fields=None, raw=False, using=conn.alias
+        )
 
 
 def instance_from(model, **values):
