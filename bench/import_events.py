@@ -16,10 +16,17 @@ exactly the rows the pipeline wrote.
    TEMPLATE), the "empty copy of the schema" the raw insert writes into.
 4. The pipeline: `manage.py import_events` in a child process (all or nothing, the default), timed
    from start to exit; its peak RSS is the child's ru_maxrss.
+   The peak RSS is given for the largest process and for the command with its checking worker
+   processes together (their resident memory summed, sampled every 0.2 s).
 5. The raw insert: every row the import wrote (cases, details, deadlines, assignments, timeline,
-   audit rows), read back from the database and inserted into the copy with the same columns —
-   executemany in one transaction on SQLite, COPY in one transaction on PostgreSQL. Only the
-   inserts and the commit are timed (the reads are not).
+   audit rows, the visibility rows of open cases `cases_caseunit` where the schema has them, and
+   the final rows of the number sequences it advanced), read back from the
+   database and inserted into the copy with the same columns — executemany in one transaction on
+   SQLite, COPY in one transaction on PostgreSQL. Only the inserts and the commit are timed (the
+   reads are not).
+6. On SQLite also the CPU time per event of both (the command and its workers; the raw insert's
+   process during the inserts), and the load average around each: the two are timed minutes apart
+   on a shared machine, and CPU time is far less sensitive to the load than wall time.
 The last line printed is one JSON object: {"results": [{name, value, unit, baseline, ratio}, ...]}.
 """
 
@@ -43,6 +50,8 @@ from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "civicgrid_bench_events"
+SEQUENCES = "cases_casenumbersequence"
+CASE_UNITS = "cases_caseunit"
 TABLES = (
     ("cases_case", "id"),
     ("events_eventdetails", "case_id"),
@@ -235,24 +244,60 @@ def snapshot(env: dict) -> None:
         _pg_admin(env["admin"], f"CREATE DATABASE {BENCH_DB}_raw TEMPLATE {BENCH_DB}")
 
 
-def run_pipeline(workdir: Path, source: Path) -> tuple[float, float, str]:
-    """The command in a child process: seconds, its peak RSS in MB, its output."""
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and its descendants (the checking workers), in KiB."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/status") as handle:
+                total += next((int(line.split()[1]) for line in handle if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo.extend(int(child) for child in handle.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def run_pipeline(workdir: Path, source: Path) -> dict:
+    """The command in a child process: wall seconds, CPU seconds (it and its worker processes), peak
+    RSS of the largest process and of the whole process tree (sampled every 0.2 s), its output."""
     mapping = workdir / "mapping.json"
     mapping.write_text(json.dumps(MAPPING, ensure_ascii=False), encoding="utf-8")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = os.getloadavg()[0]
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "import_events", str(source), "--mapping", str(mapping)],
-        capture_output=True,
-        text=True,
-        env={**os.environ},
-        check=False,
-    )
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"import_events failed:\n{done.stdout}\n{done.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024.0, done.stdout.strip()
+    command = [
+        sys.executable,
+        str(ROOT / "manage.py"),
+        "import_events",
+        str(source),
+        "--mapping",
+        str(mapping),
+    ]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(command, stdout=out, stderr=err, env={**os.environ})
+        tree_peak = 0
+        while child.poll() is None:
+            tree_peak = max(tree_peak, _tree_rss_kb(child.pid))
+            time.sleep(0.2)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if child.returncode != 0:
+        raise SystemExit(f"import_events failed:\n{stdout}\n{stderr}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "peak_mb": max(after.ru_maxrss, before.ru_maxrss) / 1024.0,
+        "tree_peak_mb": max(tree_peak, after.ru_maxrss) / 1024.0,  # a short run may end between samples
+        "load": (load, os.getloadavg()[0]),
+        "output": stdout.strip(),
+    }
 
 
 def _columns(cursor, table: str, vendor: str) -> list[str]:
@@ -269,8 +314,9 @@ def _columns(cursor, table: str, vendor: str) -> list[str]:
     return [n for n in names if not (n == "id" and table not in ("cases_case",))]
 
 
-def raw_insert(env: dict, first_case: int, chunk: int = 50_000) -> tuple[float, int]:
-    """Insert the imported rows into the copy; returns (seconds spent inserting, rows)."""
+def raw_insert(env: dict, first_case: int, chunk: int = 50_000) -> tuple[float, float | None, int]:
+    """Insert the imported rows into the copy; returns (seconds spent inserting, CPU seconds of
+    this process in them (SQLite), rows)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -278,45 +324,63 @@ def raw_insert(env: dict, first_case: int, chunk: int = 50_000) -> tuple[float, 
         last_case = cursor.fetchone()[0]
         cursor.execute("SELECT COALESCE(MIN(id), 0) FROM audit_objectchange WHERE object_id LIKE 'import:%%'")
         first_audit = cursor.fetchone()[0]
-        columns = {t: _columns(cursor, t, env["vendor"]) for t, _key in TABLES}
+        tables = _tables(cursor, env["vendor"])
+        columns = {t: _columns(cursor, t, env["vendor"]) for t, _key in tables}
         columns["audit_objectchange"] = _columns(cursor, "audit_objectchange", env["vendor"])
+        columns[SEQUENCES] = [*_columns(cursor, SEQUENCES, env["vendor"]), "id"]
     spans = [(lo, min(lo + chunk - 1, last_case)) for lo in range(first_case, last_case + 1, chunk)]
     if env["vendor"] == "sqlite":
-        return _raw_sqlite(env, columns, spans, first_audit)
-    return _raw_postgresql(env, columns, spans, first_audit)
+        return _raw_sqlite(env, tables, columns, spans, first_audit)
+    return _raw_postgresql(env, tables, columns, spans, first_audit)
 
 
-def _raw_sqlite(env, columns, spans, first_audit) -> tuple[float, int]:
+def _tables(cursor, vendor: str) -> tuple:
+    """TABLES, and the kernel's visibility table of open cases when the schema has it."""
+    if vendor == "sqlite":
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = %s", [CASE_UNITS])
+    else:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE tablename = %s", [CASE_UNITS])
+    return (*TABLES, (CASE_UNITS, "case_id")) if cursor.fetchone() else TABLES
+
+
+def _raw_sqlite(env, tables, columns, spans, first_audit) -> tuple[float, float, int]:
     source = sqlite3.connect(env["path"])
     target = sqlite3.connect(env["raw_path"], isolation_level=None)
     target.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
-    spent, rows = 0.0, 0
+    spent, cpu, rows = 0.0, 0.0, 0
     target.execute("BEGIN IMMEDIATE")
-    work = [(t, key, lo, hi) for lo, hi in spans for t, key in TABLES]
+    work = [(t, key, lo, hi) for lo, hi in spans for t, key in tables]
     work.append(("audit_objectchange", "id", first_audit, 10**18))
+    # The number sequences the import advanced: their final rows (the copy's are deleted first).
+    target.execute(f'DELETE FROM "{SEQUENCES}"')  # noqa: S608 - our table
+    work.append((SEQUENCES, "id", 0, 10**18))
     for table, key, lo, hi in work:
         names = columns[table]
         cols = ", ".join(f'"{n}"' for n in names)
         select = f'SELECT {cols} FROM "{table}" WHERE "{key}" BETWEEN ? AND ?'  # noqa: S608 - our tables
         insert = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(names))})'  # noqa: S608
         data = source.execute(select, (lo, hi)).fetchall()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         target.executemany(insert, data)
         spent += time.perf_counter() - started
+        cpu += time.process_time() - cpu_started
         rows += len(data)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     target.execute("COMMIT")
     spent += time.perf_counter() - started
-    return spent, rows
+    cpu += time.process_time() - cpu_started
+    return spent, cpu, rows
 
 
-def _raw_postgresql(env, columns, spans, first_audit) -> tuple[float, int]:
+def _raw_postgresql(env, tables, columns, spans, first_audit) -> tuple[float, None, int]:
     import psycopg
 
     spent, rows = 0.0, 0
     with psycopg.connect(env["url"]) as source, psycopg.connect(env["raw_url"]) as target:
-        work = [(t, key, lo, hi) for lo, hi in spans for t, key in TABLES]
+        work = [(t, key, lo, hi) for lo, hi in spans for t, key in tables]
         work.append(("audit_objectchange", "id", first_audit, 10**18))
+        target.execute(f'DELETE FROM "{SEQUENCES}"')  # noqa: S608 - our table
+        work.append((SEQUENCES, "id", 0, 10**18))
         for table, key, lo, hi in work:
             cols = ", ".join(f'"{n}"' for n in columns[table])
             blocks = []
@@ -332,7 +396,7 @@ def _raw_postgresql(env, columns, spans, first_audit) -> tuple[float, int]:
         started = time.perf_counter()
         target.commit()
         spent += time.perf_counter() - started
-    return spent, rows
+    return spent, None, rows  # the COPY work is the server's: no CPU time of ours to compare
 
 
 def main() -> None:
@@ -354,21 +418,23 @@ def main() -> None:
             cursor.execute("SELECT COALESCE(MAX(id), 0) FROM cases_case")
             first_case = cursor.fetchone()[0] + 1
         snapshot(env)
-        seconds, peak_mb, output = run_pipeline(workdir, source)
-        print(output, file=sys.stderr)
+        pipeline = run_pipeline(workdir, source)
+        print(pipeline["output"], file=sys.stderr)
         connection.close()
         with connection.cursor() as cursor:
             cursor.execute("SELECT COUNT(*) FROM cases_case WHERE id >= %s", [first_case])
             imported = cursor.fetchone()[0]
         call_command("verify_audit", stdout=sys.stderr)
-        raw_seconds, rows = raw_insert(env, first_case)
+        raw_load = os.getloadavg()[0]
+        raw_seconds, raw_cpu, rows = raw_insert(env, first_case)
+        raw_load = (raw_load, os.getloadavg()[0])
         connection.close()
         if env["vendor"] == "postgresql" and not args.keep:
             _pg_admin(
                 env["admin"], f"DROP DATABASE IF EXISTS {BENCH_DB}", f"DROP DATABASE IF EXISTS {BENCH_DB}_raw"
             )
     label = f"{env['vendor']}, {imported} events"
-    rate = round(imported / seconds, 1)
+    rate = round(imported / pipeline["seconds"], 1)
     raw_rate = round(imported / raw_seconds, 1)
     results = [
         {
@@ -379,8 +445,36 @@ def main() -> None:
             "ratio": round(rate / raw_rate, 3),
         },
         {"name": f"rows written per event ({label})", "value": round(rows / imported, 2), "unit": "rows"},
-        {"name": f"import_events peak RSS ({label})", "value": round(peak_mb, 1), "unit": "MB"},
+        {
+            "name": f"import_events peak RSS, largest process ({label})",
+            "value": round(pipeline["peak_mb"], 1),
+            "unit": "MB",
+        },
+        {
+            "name": f"import_events peak RSS, all its processes ({label})",
+            "value": round(pipeline["tree_peak_mb"], 1),
+            "unit": "MB",
+        },
     ]
+    if raw_cpu is not None:
+        # CPU seconds per event, the importer's processes against the raw insert's: less noisy than
+        # wall time on a shared machine (the two are timed minutes apart, under different load).
+        results.append(
+            {
+                "name": f"import_events CPU per event, all processes ({label})",
+                "value": round(pipeline["cpu"] / imported * 1e6, 1),
+                "unit": "us",
+                "baseline": round(raw_cpu / imported * 1e6, 1),
+                "ratio": round(raw_cpu / pipeline["cpu"], 3),
+            }
+        )
+    results.append(
+        {
+            "name": "load average (1 min) at start and end: pipeline, raw insert",
+            "value": [round(v, 2) for v in (*pipeline["load"], *raw_load)],
+            "unit": "",
+        }
+    )
     for r in results:
         extra = f" (raw {r['baseline']}, ratio {r['ratio']})" if "baseline" in r else ""
         print(f"{r['name']}: {r['value']} {r['unit']}{extra}")

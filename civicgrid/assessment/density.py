@@ -14,22 +14,17 @@ Which events count (a picture of where problems arise, not an assessment of unit
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from civicgrid.areas.models import Area
 from civicgrid.cases.models import Case
 from civicgrid.events.models import Category
 from civicgrid.events.workflow import EventStatus
 
-from .queries import VIEW, Period
+from .queries import VIEW, Period, category_family
 
 NOT_COUNTED_STATUSES = (EventStatus.REJECTED, EventStatus.MERGED)
-
-
-def category_family(category: Category):
-    """The category and, for a 大类, its 小类 (one level, as the taxonomy has: "01" → "0101"), as a
-    subquery of ids."""
-    return Category.objects.filter(Q(pk=category.pk) | Q(parent=category)).values("pk")
+__all__ = ["NOT_COUNTED_STATUSES", "category_family", "density_cases", "event_density"]
 
 
 def density_cases(
@@ -65,11 +60,27 @@ def event_density(
     category: Category | None = None,
     *,
     channels: list[str] | tuple[str, ...] | None = None,
+    source: str = "auto",
 ) -> dict[int, int]:
     """{grid id: number of events} for the grids with at least one event in `period` within the
     user's scope (and `area`, `category`, `channels` when given). Exactly one query: a
     `GROUP BY grid_id` over the scoped cases; grids without events are absent (the caller draws
-    every grid it shows and reads a missing id as 0)."""
+    every grid it shows and reads a missing id as 0).
+
+    Without a category or channel filter (and for a period of whole days) the clean days before
+    today come from the per-day rollup and the others are counted live (`rollup_reads`);
+    `source="live"` counts everything from the cases."""
+    from . import rollup_reads
+
     qs = density_cases(user, period, area, category, channels)
-    rows = qs.order_by().values_list("grid_id").annotate(n=Count("pk"))
-    return dict(rows)
+    plan = None
+    if source != "live" and category is None and not channels:
+        plan = rollup_reads.density_plan(period)
+    if plan is None:
+        return dict(qs.order_by().values_list("grid_id").annotate(n=Count("pk")))
+    out = rollup_reads.density_rows(user, plan, area)
+    live_q = rollup_reads.live_days_q(plan["dirty"], plan["today"], before=plan["end"])
+    if live_q is not None:
+        for grid, n in qs.filter(live_q).order_by().values_list("grid_id").annotate(n=Count("pk")):
+            out[grid] = out.get(grid, 0) + n
+    return out

@@ -170,3 +170,139 @@ class Exclusion(ScopedModel):
 
     def __str__(self):
         return f"{self.case_id} {self.reason} ({self.status})"
+
+
+class FigureRollup(models.Model):
+    """Per-day partial counts of the figures (see docs/scaling.md, "Figures from rollups"): one row
+    per (day the case was opened, lead unit, area path cut at the township, channel, approved
+    exclusion reason, month the case was closed) with every count the formulas need. Derived data,
+    written only by `civicgrid.assessment.rollups` (per dirty day, or all at once by
+    `manage.py rebuild_figure_rollups`); never holds today or a day marked dirty in `RollupDirtyDay`
+    as current — the readers count those days live."""
+
+    day = models.DateField(_("受理日"))
+    lead_unit_id = models.BigIntegerField(_("主办单位"))
+    area = models.CharField(_("区划路径（至乡镇）"), max_length=100)
+    channel = models.CharField(_("来源渠道"), max_length=20, blank=True)
+    # The reason of the case's approved exclusion, "" when it has none.
+    excluded = models.CharField(_("剔除理由"), max_length=20, blank=True)
+    # First day of the (local) month the case was closed in; NULL while open.
+    closed_month = models.DateField(_("办结月份"), null=True)
+    n = models.PositiveIntegerField(_("件数"))
+    responded_clock = models.PositiveIntegerField(_("按响应时限响应"))
+    responded_any = models.PositiveIntegerField(_("有响应"))
+    called_back = models.PositiveIntegerField(_("回访到"))
+    resolved = models.PositiveIntegerField(_("已解决"))
+    unresolved = models.PositiveIntegerField(_("未解决"))
+    satisfied = models.PositiveIntegerField(_("满意"))
+    basically = models.PositiveIntegerField(_("基本满意"))
+    dissatisfied = models.PositiveIntegerField(_("不满意"))
+    # Cases with no missed handling clock (on time when closed).
+    not_missed = models.PositiveIntegerField(_("未超处置时限"))
+    reopened = models.PositiveIntegerField(_("重办"))
+
+    class Meta:
+        verbose_name = _("考核日汇总")
+        verbose_name_plural = pgettext_lazy("plural", "考核日汇总")
+        default_permissions = ()
+        indexes = [
+            models.Index(fields=["day"], name="figure_rollup_day"),
+            # The backlog at a month start: rows still open then (closed later or never).
+            models.Index(fields=["closed_month", "day"], name="figure_rollup_closed"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.lead_unit_id} {self.area} {self.n}"
+
+
+class FigureMonthRollup(models.Model):
+    """`FigureRollup` summed per month (same keys, `month` = the first day of the month instead of
+    `day`): a year reads twelve months' rows instead of 365 days'. Recomputed from the day rows in
+    the same transaction as any rebuild of a day of the month; read only for a month before
+    today's that has no dirty day."""
+
+    month = models.DateField(_("受理月份"))
+    lead_unit_id = models.BigIntegerField(_("主办单位"))
+    area = models.CharField(_("区划路径（至乡镇）"), max_length=100)
+    channel = models.CharField(_("来源渠道"), max_length=20, blank=True)
+    excluded = models.CharField(_("剔除理由"), max_length=20, blank=True)
+    closed_month = models.DateField(_("办结月份"), null=True)
+    n = models.PositiveIntegerField(_("件数"))
+    responded_clock = models.PositiveIntegerField(_("按响应时限响应"))
+    responded_any = models.PositiveIntegerField(_("有响应"))
+    called_back = models.PositiveIntegerField(_("回访到"))
+    resolved = models.PositiveIntegerField(_("已解决"))
+    unresolved = models.PositiveIntegerField(_("未解决"))
+    satisfied = models.PositiveIntegerField(_("满意"))
+    basically = models.PositiveIntegerField(_("基本满意"))
+    dissatisfied = models.PositiveIntegerField(_("不满意"))
+    not_missed = models.PositiveIntegerField(_("未超处置时限"))
+    reopened = models.PositiveIntegerField(_("重办"))
+
+    class Meta:
+        verbose_name = _("考核月汇总")
+        verbose_name_plural = pgettext_lazy("plural", "考核月汇总")
+        default_permissions = ()
+        indexes = [
+            models.Index(fields=["month"], name="figure_month_rollup_month"),
+            models.Index(fields=["closed_month", "month"], name="figure_month_rollup_closed"),
+        ]
+
+    def __str__(self):
+        return f"{self.month} {self.lead_unit_id} {self.area} {self.n}"
+
+
+class DensityMonthRollup(models.Model):
+    """`DensityRollup` summed per month, like `FigureMonthRollup`."""
+
+    month = models.DateField(_("受理月份"))
+    grid_id = models.BigIntegerField(_("网格"))
+    path = models.CharField(_("区划路径"), max_length=100)
+    n = models.PositiveIntegerField(_("件数"))
+
+    class Meta:
+        verbose_name = _("网格密度月汇总")
+        verbose_name_plural = pgettext_lazy("plural", "网格密度月汇总")
+        default_permissions = ()
+        indexes = [models.Index(fields=["month", "path", "grid_id", "n"], name="density_month_rollup")]
+
+    def __str__(self):
+        return f"{self.month} {self.grid_id} {self.n}"
+
+
+class DensityRollup(models.Model):
+    """Per-day event counts per grid for the density map (the cases `density.density_cases`
+    counts, without a channel or category filter). Derived data, like `FigureRollup`."""
+
+    day = models.DateField(_("受理日"))
+    grid_id = models.BigIntegerField(_("网格"))
+    path = models.CharField(_("区划路径"), max_length=100)
+    n = models.PositiveIntegerField(_("件数"))
+
+    class Meta:
+        verbose_name = _("网格密度日汇总")
+        verbose_name_plural = pgettext_lazy("plural", "网格密度日汇总")
+        default_permissions = ()
+        indexes = [models.Index(fields=["day", "path", "grid_id", "n"], name="density_rollup_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.grid_id} {self.n}"
+
+
+class RollupDirtyDay(models.Model):
+    """A day whose rollup rows may be stale: written in the same transaction as the change to a
+    case opened that day; the readers count such a day live until the worker rebuilt it. `token`
+    changes on every mark, so a rebuild only clears the mark it read (a change during the rebuild
+    leaves the day dirty)."""
+
+    day = models.DateField(_("日期"), primary_key=True)
+    token = models.CharField(_("标记"), max_length=32)
+    marked_at = models.DateTimeField(_("标记时间"))
+
+    class Meta:
+        verbose_name = _("待重算日")
+        verbose_name_plural = pgettext_lazy("plural", "待重算日")
+        default_permissions = ()
+
+    def __str__(self):
+        return str(self.day)

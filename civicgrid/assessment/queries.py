@@ -29,7 +29,7 @@ from civicgrid.areas.models import Area
 from civicgrid.cases.choices import ClockState
 from civicgrid.cases.models import Case, CaseDeadline
 from civicgrid.core.errors import ServiceError
-from civicgrid.events.models import Satisfaction
+from civicgrid.events.models import Category, Satisfaction
 from civicgrid.events.workflow import EventStatus
 
 from .error_codes import AssessmentErrorCode as E
@@ -114,9 +114,22 @@ def path_length(level: str) -> int:
     return length  # pragma: no cover
 
 
-def _candidates(scheme: AssessmentScheme, period: Period, user, area: Area | None = None):
+def category_family(category: Category):
+    """The category and, for a 大类, its 小类 (one level, as the taxonomy has: "01" → "0101"), as a
+    subquery of ids."""
+    return Category.objects.filter(Q(pk=category.pk) | Q(parent=category)).values("pk")
+
+
+def _candidates(
+    scheme: AssessmentScheme,
+    period: Period,
+    user,
+    area: Area | None = None,
+    category: Category | None = None,
+    only: Q | None = None,
+):
     """Every case any figure of `period` may count (opened before its end), without the clock
-    annotations."""
+    annotations; `category` (a 大类 takes in its 小类) and `only` narrow it further."""
     qs = (
         Case.objects.restrict(user, VIEW)
         .filter(kind="event", lead_unit__isnull=False, opened_at__lt=period.end)
@@ -131,6 +144,10 @@ def _candidates(scheme: AssessmentScheme, period: Period, user, area: Area | Non
         qs = qs.filter(~Exists(excluded))
     if area is not None:
         qs = qs.filter(path__startswith=area.path)
+    if category is not None:
+        qs = qs.filter(event__category__in=category_family(category))
+    if only is not None:
+        qs = qs.filter(only)
     return qs
 
 
@@ -148,11 +165,13 @@ def _with_clocks(qs):
     return qs.annotate(last_response_state=Subquery(last_response), handling_missed=Exists(missed_handling))
 
 
-def assessed_cases(scheme: AssessmentScheme, period: Period, user, area: Area | None = None):
+def assessed_cases(
+    scheme: AssessmentScheme, period: Period, user, area: Area | None = None, category: Category | None = None
+):
     """Every case any figure of `period` may count (opened before its end), with the two
     annotations the conditions need: the state of the last response clock and whether a handling
     clock was missed. One queryset; the figures are conditional counts over it."""
-    return _with_clocks(_candidates(scheme, period, user, area))
+    return _with_clocks(_candidates(scheme, period, user, area, category))
 
 
 def conditions(scheme: AssessmentScheme, period: Period) -> dict[str, Q]:
@@ -243,7 +262,9 @@ def _row(scheme: AssessmentScheme, counts: dict) -> dict:
     return row
 
 
-def _aggregate(scheme: AssessmentScheme, period: Period, user, area, group_by: str, level) -> list[dict]:
+def _aggregate(
+    scheme: AssessmentScheme, period: Period, user, area, group_by: str, level, category=None, only=None
+) -> list[dict]:
     """The counts per group in ONE statement, a UNION ALL of aggregates so that none reads
     more than it must (at millions of cases, "every case opened before the end" is the whole table):
 
@@ -256,7 +277,9 @@ def _aggregate(scheme: AssessmentScheme, period: Period, user, area, group_by: s
     to report for the period and is left out."""
     conds = conditions(scheme, period)
     current, key = _grouped(
-        _with_clocks(_candidates(scheme, period, user, area).filter(opened_at__gte=period.start)),
+        _with_clocks(
+            _candidates(scheme, period, user, area, category, only).filter(opened_at__gte=period.start)
+        ),
         group_by,
         level,
     )
@@ -267,7 +290,9 @@ def _aggregate(scheme: AssessmentScheme, period: Period, user, area, group_by: s
     # open now, or closed at or after the period end.
     for still_open in (Q(closed_at__isnull=True), Q(closed_at__gte=period.end)):
         part, _key = _grouped(
-            _candidates(scheme, period, user, area).filter(still_open, opened_at__lt=period.start),
+            _candidates(scheme, period, user, area, category, only).filter(
+                still_open, opened_at__lt=period.start
+            ),
             group_by,
             level,
         )
@@ -295,7 +320,9 @@ def figures(
     group_by: str = "unit",
     area: Area | None = None,
     level: str | None = None,
+    category: Category | None = None,
     user,
+    source: str = "auto",
 ) -> list[dict]:
     """One row per unit (the case's lead unit) or per area (the case's area at `level`, township by
     default) that has a case opened in the period or a backlog at its end, with every count of
@@ -303,9 +330,18 @@ def figures(
     without a denominator), the composite `score` and the `rank` (competition ranking by score;
     None for a row with fewer assessed cases than the scheme's minimum sample). Two queries
     whatever the number of units: the aggregate (see `_aggregate`) and the names. Rows are
-    ordered by rank, then unranked rows by assessed count, then by code."""
+    ordered by rank, then unranked rows by assessed count, then by code.
+
+    `category` (a 大类 takes in its 小类) narrows every count to the cases of that category.
+    `source`: "auto" reads the per-day rollups where they can answer (see `rollup_reads`) and
+    counts the rest live; "live" counts everything from the cases (the reference the tests compare
+    the rollup with)."""
     period = make_period(period_start, period_end)
-    raw = _aggregate(scheme, period, user, area, group_by, level)
+    if group_by not in GROUPS:
+        raise ServiceError(E.INVALID, _("分组方式应为 unit 或 area。"), field="group_by")
+    if group_by == "area":
+        path_length(level or AreaLevel.TOWNSHIP)  # an unknown level is refused either way
+    raw = _counts(scheme, period, user, area, group_by, level, category, source)
     key = "unit_key" if group_by == "unit" else "area_key"
     if group_by == "unit":
         names = {u.pk: u for u in Unit.objects.filter(pk__in=[r[key] for r in raw])}
@@ -333,6 +369,30 @@ def figures(
     return ranked + unranked
 
 
+def _counts(scheme, period: Period, user, area, group_by: str, level, category, source: str) -> list[dict]:
+    """The raw counts per group: from the rollups plus the live days, or all live."""
+    from . import rollup_reads
+
+    plan = (
+        None if source == "live" else rollup_reads.figure_plan(period, user, area, group_by, level, category)
+    )
+    if plan is None:
+        return _aggregate(scheme, period, user, area, group_by, level, category)
+    key = "unit_key" if group_by == "unit" else "area_key"
+    merged = {row[key]: row for row in rollup_reads.figure_rows(scheme, plan, area, group_by, level)}
+    live_q = rollup_reads.live_days_q(plan["dirty"], plan["today"], before=plan["end"])
+    live = [] if live_q is None else _aggregate(scheme, period, user, area, group_by, level, None, live_q)
+    for data in live:
+        row = merged.get(data[key])
+        if row is None:
+            merged[data[key]] = dict(data)
+        else:
+            for name in COUNTS:
+                row[name] += data[name]
+    # A group whose counts are all zero has nothing to report (the live query never yields one).
+    return [row for row in merged.values() if any(row[name] for name in COUNTS)]
+
+
 def cases_behind(
     scheme: AssessmentScheme,
     figure: str,
@@ -343,6 +403,7 @@ def cases_behind(
     unit: Unit | None = None,
     area: Area | None = None,
     level: str | None = None,
+    category: Category | None = None,
 ):
     """Exactly the cases that `figure` (one of COUNTS) counts for `unit`, or for `area` — the row of
     `figures(..., group_by="area", level=...)` whose area it is (its whole subtree when no level
@@ -350,7 +411,7 @@ def cases_behind(
     if figure not in COUNTS:
         raise ServiceError(E.INVALID_FIGURE, _("未知的考核指标。"), field="figure")
     period = make_period(period_start, period_end)
-    qs = assessed_cases(scheme, period, user)
+    qs = assessed_cases(scheme, period, user, category=category)
     if unit is not None:
         qs = qs.filter(lead_unit=unit)
     elif area is not None:

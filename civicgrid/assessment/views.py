@@ -7,9 +7,9 @@ Scope: everything goes through `assessment.view_figures` — a township officer 
 a leader the city. A user who holds the permission nowhere gets 403 (the answer reveals nothing);
 an area, unit or grid out of reach is answered like a missing one.
 
-Filters the figures cannot take: `queries.figures` has no category argument, so the category narrows
-the map and the supervised list only (the page says so); a channel narrows the scheme's own channel
-list (an in-memory copy of the scheme, never saved), so the figures and their drill-downs agree.
+Filters: the category (a 大类 takes in its 小类) narrows the figures, the map and the supervised
+list alike, and the drill-down links carry it; a channel narrows the scheme's own channel list (an
+in-memory copy of the scheme, never saved), so the figures and their drill-downs agree.
 """
 
 from __future__ import annotations
@@ -320,13 +320,21 @@ def dashboard(request):
         base["area"] = str(area.pk)
     if channel:
         base["channel"] = channel
+    if category is not None:
+        base["category"] = category.code
     rows = []
     if channel_assessed:
         rows = figures(
-            scheme, period_start=period.start, period_end=period.end, group_by="unit", area=area, user=user
+            scheme,
+            period_start=period.start,
+            period_end=period.end,
+            group_by="unit",
+            area=area,
+            category=category,
+            user=user,
         )
     base_figures = {**base, "scheme": str(scheme.pk)} if scheme.pk else base
-    density_base = {**base, **({"category": category.code} if category else {})}
+    density_base = base
     density = event_density(user, period, area, category, channels=[channel] if channel else None)
     page_rows = _rows_for_page(rows, base_figures)
     supervised = supervised_cases(user, area, category, channel)
@@ -467,22 +475,28 @@ def _drill_area(request, user) -> Area | None:
     return area
 
 
+def _drill_category(request) -> Category | None:
+    code = request.GET.get("category", "")
+    if not code:
+        return None
+    category = Category.objects.filter(code=code).first()
+    if category is None:
+        raise ServiceError("invalid", _("未知的事件分类。"), field="category")
+    return category
+
+
 def _drill_queryset(request, user, period: Period):
     figure = request.GET.get("figure", "")
     area = _drill_area(request, user)
     channel = request.GET.get("channel", "")
     if channel and channel not in Channel.values:
         raise ServiceError("invalid", _("未知的来源渠道。"), field="channel")
+    category = _drill_category(request)
     if figure == "density":
         grid_pk = _int_param(request, "grid")
         grid = Grid.objects.restrict(user, VIEW).filter(pk=grid_pk).first() if grid_pk else None
         if grid is None:
             raise Http404
-        category = None
-        if code := request.GET.get("category", ""):
-            category = Category.objects.filter(code=code).first()
-            if category is None:
-                raise ServiceError("invalid", _("未知的事件分类。"), field="category")
         qs = density_cases(user, period, area, category, [channel] if channel else None).filter(grid=grid)
         return qs.order_by("opened_at", "id"), grid.name
     unit_pk = _int_param(request, "unit")
@@ -503,7 +517,15 @@ def _drill_queryset(request, user, period: Period):
         scheme, assessed = effective_scheme(period, channel)
         if not assessed:
             return Case.objects.none(), unit.name
-    qs = cases_behind(scheme, figure, period_start=period.start, period_end=period.end, user=user, unit=unit)
+    qs = cases_behind(
+        scheme,
+        figure,
+        period_start=period.start,
+        period_end=period.end,
+        user=user,
+        unit=unit,
+        category=category,
+    )
     if area is not None:
         qs = qs.filter(path__startswith=area.path)
     return qs, unit.name

@@ -11,6 +11,8 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.areas.models import Area
@@ -21,6 +23,45 @@ from .kinds import registered_kinds
 from .models import Case
 
 VIEW_AREA = "areas.view_area"
+
+
+def _attrs(attrs: dict) -> SafeString:
+    """Attributes in the order given, as django/forms/widgets/attrs.html writes them (True: the
+    bare name; False and None: left out), escaped."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+            for name, value in attrs.items()
+            if value is not False and value is not None
+        ),
+    )
+
+
+class QuickSelect(forms.Select):
+    """`forms.Select`, rendered in Python: the same `<select>` and `<option>`s (values, labels and
+    attributes escaped as the templates escape them), without one template render per option. The
+    inbox's filter form lists every event category (hundreds of options): through Django's widget
+    templates that was about half of the inbox page's time on a loaded machine."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                parts.append(format_html('<optgroup label="{}">', group))
+            for option in options:
+                value = "" if option["value"] is None else str(option["value"])
+                parts.append(
+                    format_html(
+                        '<option value="{}"{}>{}</option>', value, _attrs(option["attrs"]), option["label"]
+                    )
+                )
+            if group:
+                parts.append(SafeString("</optgroup>"))
+        parts.append(SafeString("</select>"))
+        return format_html_join("", "{}", ((part,) for part in parts))
 
 
 def status_choices() -> list[tuple[str, str]]:
@@ -67,6 +108,14 @@ class CaseFilterSet(django_filters.FilterSet):
     class Meta:
         model = Case
         fields: list[str] = []
+
+    @property
+    def form(self):
+        form = super().form
+        for field in form.fields.values():  # the form's own copies: nothing shared is changed
+            if type(field.widget) is forms.Select:
+                field.widget.__class__ = QuickSelect
+        return form
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

@@ -157,28 +157,54 @@ class Case(ScopedModel):
             # Prefix search on the scope path (LIKE 'x%'): pattern ops on PostgreSQL.
             models.Index(fields=["path"], name="case_path_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["kind", "status"], name="case_kind_status"),
-            models.Index(fields=["closed_at", "due_at"], name="case_open_due"),
-            models.Index(fields=["closed_at", "warn_at"], name="case_open_warn"),
+            # No full index leads with closed_at: SQLite's statistics see closed_at as nearly
+            # unique (a time), so it took `closed_at IS NULL` (≈ 1 % of a city's cases, ~100,000
+            # rows at 5M) for a one-row equality and read every open case's table row through such
+            # an index instead of the covering partial ones below (docs/scaling.md).
             models.Index(fields=["supervision", "closed_at"], name="case_supervision"),
             models.Index(fields=["opened_at"], name="case_opened"),
             # Inbox queues read open cases only (≈ 1 % of a city's cases after a few years): partial
             # indexes over them, so a queue's page and count never touch the closed millions.
             models.Index(fields=["opened_at", "id"], name="case_open_new", condition=OPEN),
             # Covers every column the six queue conditions read, and the id they count: the tab
-            # counts scan it alone (an index-only scan on PostgreSQL).
+            # counts scan it alone (an index-only scan on PostgreSQL). closed_at (always NULL here)
+            # is in the columns too: SQLite counts an index as covering only when it holds every
+            # column the query names, the partial index's own condition included.
             models.Index(
-                fields=["kind", "status", "path", "due_at", "warn_at", "supervision", "id"],
+                fields=[
+                    "kind",
+                    "status",
+                    "path",
+                    "due_at",
+                    "warn_at",
+                    "supervision",
+                    "handling_level",
+                    "closed_at",
+                    "id",
+                ],
                 name="case_open_status",
                 condition=OPEN,
             ),
-            models.Index(fields=["due_at", "warn_at", "path"], name="case_open_clock", condition=OPEN),
+            # The clock and supervised queues' (capped) counts read these alone: an index-only scan
+            # on PostgreSQL needs the id the assignment branch tests, SQLite the partial
+            # conditions' columns.
             models.Index(
-                fields=["opened_at", "path"],
+                fields=["due_at", "warn_at", "path", "closed_at", "id"],
+                name="case_open_clock",
+                condition=OPEN,
+            ),
+            models.Index(
+                fields=["opened_at", "path", "supervision", "closed_at", "id"],
                 name="case_open_supervised",
                 condition=OPEN & ~Q(supervision=Supervision.NONE),
             ),
-            # Assessment: the backlog at a period end (open, or closed at/after it).
-            models.Index(fields=["closed_at", "opened_at"], name="case_closed_opened"),
+            # Assessment: the backlog at a period end — closed at/after it (this index; any range
+            # on closed_at implies NOT NULL on both databases), or open (case_open_new).
+            models.Index(
+                fields=["closed_at", "opened_at"],
+                name="case_closed_opened",
+                condition=Q(closed_at__isnull=False),
+            ),
             # Likely duplicates at intake: open cases in a small lat/lon box (events.duplicates).
             models.Index(fields=["lat", "lon"], name="case_open_place", condition=OPEN),
         ]
@@ -262,6 +288,29 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.case_id} → {self.unit_id} ({self.role}, {self.status})"
+
+
+class CaseUnit(models.Model):
+    """Derived: for an OPEN case, each unit whose assignment widens who may view it (an assignment
+    in VISIBLE_ASSIGNMENT_STATUSES). The inbox queues reach a unit's cases through these few rows
+    (open cases only) instead of the unit's whole assignment history (hundreds of thousands of
+    finished assignments after some years). Closed cases have none.
+
+    Kept by `services.sync_case_units` at the end of every kernel write (`_finish`, `do_open_case`)
+    and rebuilt by `services.rebuild_case_units` (migration 0004, `manage.py rebuild_case_units`,
+    the bulk import for the cases it writes: see docs/scaling.md). Never edited by hand."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        verbose_name = _("案件可见单位")
+        verbose_name_plural = pgettext_lazy("plural", "案件可见单位")
+        indexes = [models.Index(fields=["case", "unit"], name="caseunit_case")]
+        constraints = [models.UniqueConstraint(fields=["unit", "case"], name="caseunit_unit_case")]
+
+    def __str__(self):
+        return f"{self.case_id} ← {self.unit_id}"
 
 
 class CaseDeadline(models.Model):

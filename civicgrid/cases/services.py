@@ -25,13 +25,22 @@ from civicgrid.core.prepared import Prepared, insert_row
 from civicgrid.core.scope import path_in_scope, scope_paths
 
 from . import clocks, timeline
-from .choices import LEVEL_ORDER, LIVE_ASSIGNMENT_STATUSES, AssignmentRole, AssignmentStatus, HandlingLevel
+from .choices import (
+    LEVEL_ORDER,
+    LIVE_ASSIGNMENT_STATUSES,
+    VISIBLE_ASSIGNMENT_STATUSES,
+    AssignmentRole,
+    AssignmentStatus,
+    HandlingLevel,
+)
 from .choices import Supervision as SupervisionLevel
 from .error_codes import CaseErrorCode
 from .kinds import ActionContext, CaseKind, get_kind
-from .models import ASSIGNMENT_ACTIONS, Assignment, Case, CaseNumberSequence
+from .models import ASSIGNMENT_ACTIONS, Assignment, Case, CaseNumberSequence, CaseUnit
+from .queries import dispatch_levels
 
 VIEW = "cases.view_case"
+DISPATCH = "cases.dispatch_case"
 
 
 # --- shared checks -------------------------------------------------------------------------------
@@ -123,21 +132,107 @@ def _begin(case: Case | int, actor, permission: str, expected_version) -> Case:
     return locked
 
 
+def _require_dispatch_level(actor, case: Case) -> None:
+    """A centre dispatches cases at its own handling level and below (the "to dispatch" queue's
+    rule, `queries.dispatch_levels`): a case escalated (上报) above it is the higher centre's to
+    dispatch, even though the lower centre still sees it."""
+    if actor is None:
+        return
+    levels = dispatch_levels(actor)
+    if levels is not None and case.handling_level not in levels:
+        raise ServiceError(
+            "above_level",
+            _("案件已上报至%(level)s办理，应由该级派遣") % {"level": case.get_handling_level_display()},
+            field="handling_level",
+        )
+
+
 def _require_open(case: Case) -> None:
     if case.closed_at is not None:
         raise ServiceError(CaseErrorCode.CASE_CLOSED, _("案件 %(number)s 已结案") % {"number": case.number})
 
 
 def _finish(case: Case, before: dict, actor) -> None:
-    """Save the fields that changed since `before`, bump the version, audit the diff and re-read
-    the case through `restrict` (rolling back if the actor moved it out of their own reach)."""
+    """Save the fields that changed since `before`, bump the version, keep the case's `CaseUnit`
+    rows, audit the diff and re-read the case through `restrict` (rolling back if the actor moved
+    it out of their own reach)."""
     after = snapshot(case)
     changed = [key for key in after if after.get(key) != before.get(key)]
     case.version += 1
     case.save(update_fields=[*changed, "version"])
+    sync_case_units(case)
     record_change(actor=actor, action=ChangeAction.UPDATE, instance=case, before=before, after=snapshot(case))
     if actor is not None and not can_act(actor, VIEW, case):
         raise not_found()
+
+
+# --- who sees an open case through an assignment (CaseUnit) -------------------------------------
+
+
+def sync_case_units(case: Case, *, new: bool = False) -> None:
+    """Make `case`'s CaseUnit rows match its assignments: for an open case, one row per unit with an
+    assignment in VISIBLE_ASSIGNMENT_STATUSES; none for a closed case. Called at the end of every
+    kernel write (`_finish`, `do_open_case`), after the kind's handlers changed what they change,
+    inside the write's transaction. Two small reads (one for a case just inserted, `new`: it has
+    no rows yet); writes only the difference."""
+    have = set() if new else set(CaseUnit.objects.filter(case_id=case.pk).values_list("unit_id", flat=True))
+    want = set()
+    if case.closed_at is None:
+        want = set(
+            Assignment.objects.filter(case_id=case.pk, status__in=VISIBLE_ASSIGNMENT_STATUSES).values_list(
+                "unit_id", flat=True
+            )
+        )
+    if have - want:
+        CaseUnit.objects.filter(case_id=case.pk, unit_id__in=have - want).delete()
+    if want - have:
+        CaseUnit.objects.bulk_create(
+            [CaseUnit(case_id=case.pk, unit_id=unit) for unit in sorted(want - have)]
+        )
+
+
+def rebuild_case_units(case_ids: Iterable[int] | None = None, *, models=None, chunk: int = 900) -> int:
+    """Rebuild the CaseUnit rows of `case_ids` (None: of every case) from the assignments, driven by
+    the open cases (a partial index) so that it reads ~1 % of a city's history: for the migration
+    that adds the table, `manage.py rebuild_case_units`, and the bulk import after writing cases and
+    assignments through the cursor. `models`: (Case, Assignment, CaseUnit) of a migration's app
+    registry. Returns the number of rows written. Run it inside a transaction when the cases may
+    change meanwhile (the bulk import's own)."""
+    case_model, assignment_model, case_unit_model = models or (Case, Assignment, CaseUnit)
+    if case_ids is None:
+        case_unit_model.objects.all().delete()
+        open_ids = case_model.objects.filter(closed_at__isnull=True).order_by().values_list("pk", flat=True)
+        batches = _chunks(iter(list(open_ids)), chunk)
+    else:
+        batches = _chunks(iter(case_ids), chunk)
+    written = 0
+    for ids in batches:
+        if case_ids is not None:
+            case_unit_model.objects.filter(case_id__in=ids).delete()
+            ids = list(
+                case_model.objects.filter(pk__in=ids, closed_at__isnull=True).values_list("pk", flat=True)
+            )
+        pairs = (
+            assignment_model.objects.filter(case_id__in=ids, status__in=VISIBLE_ASSIGNMENT_STATUSES)
+            .order_by()
+            .values_list("case_id", "unit_id")
+            .distinct()
+        )
+        rows = [case_unit_model(case_id=c, unit_id=u) for c, u in pairs]
+        case_unit_model.objects.bulk_create(rows, batch_size=1000)
+        written += len(rows)
+    return written
+
+
+def _chunks(ids, size: int):
+    batch = []
+    for pk in ids:
+        batch.append(pk)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 # --- numbering -----------------------------------------------------------------------------------
@@ -274,6 +369,7 @@ def do_open_case(
         changed = [name for name, value in _field_values(case).items() if inserted[name] != value]
         if changed:
             case.save(update_fields=changed)
+        sync_case_units(case, new=True)  # a kind's on_open may have assigned units already
         timeline.opened(case, actor, now, data=ctx.timeline_data)
         record_change(
             actor=actor, action=ChangeAction.CREATE, instance=case, before=None, after=snapshot(case)
@@ -306,6 +402,8 @@ def do_apply_action(
         workflow = kind.workflow
         transition = workflow.plan(case.status, action)
         _require(actor, transition.permission, case)
+        if transition.permission == DISPATCH:
+            _require_dispatch_level(actor, case)
         if transition.note_required and not note:
             raise ServiceError(
                 CaseErrorCode.NOTE_REQUIRED,
@@ -413,8 +511,9 @@ def do_assign(
     """Dispatch (or re-dispatch) an open case outside a workflow action: `lead` unit plus co-handler
     `units`. Needs `cases.dispatch_case` over the case."""
     with transaction.atomic():
-        case = _begin(case, actor, "cases.dispatch_case", expected_version)
+        case = _begin(case, actor, DISPATCH, expected_version)
         _require_open(case)
+        _require_dispatch_level(actor, case)
         before = snapshot(case)
         assign_units(case, lead, units, actor=actor, now=timezone.now(), designated=designated, note=note)
         _finish(case, before, actor)

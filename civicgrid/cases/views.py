@@ -143,12 +143,13 @@ def inbox(request):
     user = request.user
     if not scope_paths(user, VIEW):
         raise PermissionDenied  # holds the view permission nowhere: the answer reveals nothing
-    counts = queries.inbox_counts(user)
+    now = timezone.now()
+    counts = queries.inbox_counts(user, now)
     name = request.GET.get("queue", "")
     if name not in QUEUE_LABELS:
         # The first queue with work in it; a quiet inbox shows everything the user can see.
         name = next((q for q in queries.QUEUES if getattr(counts, q)), ALL_QUEUE)
-    qs = queries.all_cases(user) if name == ALL_QUEUE else queries.queue(user, name)
+    qs = queries.all_cases(user) if name == ALL_QUEUE else queries.queue(user, name, now)
     related = {r for pages in _kind_pages_all() for r in pages.list_related}
     if related:
         qs = qs.select_related(*sorted(related))
@@ -156,9 +157,14 @@ def inbox(request):
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
     if filterset.is_bound and not filterset.is_valid():
         rows = qs.none()
-    # Counted up to a cap ("2000+"): "all" may hold millions of cases; the filters narrow it.
-    page = queries.CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    now = timezone.now()
+    filtering = any(value for key, value in request.GET.items() if key not in ("queue", "page"))
+    if name != ALL_QUEUE and not filtering:
+        # An unfiltered queue holds exactly its tab's count (same conditions, same `now`).
+        paginator = queries.CountedPaginator(rows, PAGE_SIZE, count=getattr(counts, name))
+    else:
+        # Counted up to a cap ("2000+"): "all" may hold millions of cases; the filters narrow it.
+        paginator = queries.CappedPaginator(rows, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     items = []
     for case in page:
         label, modifier = status_of(case)

@@ -33,6 +33,7 @@ SCHEME = OpenApiParameter(
 )
 LEVEL = OpenApiParameter("level", OpenApiTypes.STR, description=_("区划层级：county、township、village"))
 AREA = OpenApiParameter("area", OpenApiTypes.INT, description=_("区划编号"))
+CATEGORY = OpenApiParameter("category", OpenApiTypes.STR, description=_("事件分类代码（大类含其小类）"))
 
 
 def _int_param(request, name):
@@ -65,6 +66,17 @@ def _area(request, user):
     return area
 
 
+def _category(request):
+    """The category named by `?category=<code>` (a 大类 takes in its 小类), or None."""
+    code = request.query_params.get("category", "").strip()
+    if not code:
+        return None
+    category = Category.objects.filter(code=code).first()
+    if category is None:
+        raise ServiceError(E.INVALID, _("未知的事件分类。"), field="category")
+    return category
+
+
 class FiguresViewSet(viewsets.ViewSet):
     """Figures are read by whoever holds `assessment.view_figures` somewhere; the cases behind
     them are restricted to the requester's scope by the queries."""
@@ -84,12 +96,14 @@ class FiguresViewSet(viewsets.ViewSet):
             ),
             LEVEL,
             AREA,
+            CATEGORY,
         ],
         responses=s.FiguresSerializer,
     )
     def list(self, request):
         period = parse_period(request.query_params.get("period", ""))
         scheme = _scheme(request, period)
+        category = _category(request)
         rows = figures(
             scheme,
             period_start=period.start,
@@ -97,6 +111,7 @@ class FiguresViewSet(viewsets.ViewSet):
             group_by=request.query_params.get("group_by") or "unit",
             level=request.query_params.get("level") or None,
             area=_area(request, request.user),
+            category=category,
             user=request.user,
         )
         data = {
@@ -117,6 +132,7 @@ class FiguresViewSet(viewsets.ViewSet):
             OpenApiParameter("unit", OpenApiTypes.INT, description=_("单位编号")),
             AREA,
             LEVEL,
+            CATEGORY,
         ],
         responses=s.DrillSerializer,
     )
@@ -140,6 +156,7 @@ class FiguresViewSet(viewsets.ViewSet):
             unit=unit,
             area=_area(request, request.user),
             level=request.query_params.get("level") or None,
+            category=_category(request),
         )
         numbers = list(qs.values_list("number", flat=True))
         return Response(s.DrillSerializer({"figure": figure, "count": len(numbers), "cases": numbers}).data)
@@ -160,7 +177,7 @@ class DensityViewSet(viewsets.ViewSet):
         parameters=[
             PERIOD,
             AREA,
-            OpenApiParameter("category", OpenApiTypes.STR, description=_("事件分类代码（大类含其小类）")),
+            CATEGORY,
             OpenApiParameter("channel", OpenApiTypes.STR, enum=[*Channel.values], description=_("来源渠道")),
         ],
         responses=s.DensitySerializer,
@@ -168,11 +185,7 @@ class DensityViewSet(viewsets.ViewSet):
     def list(self, request):
         period = parse_period(request.query_params.get("period", ""))
         area = _area(request, request.user)
-        category = None
-        if code := request.query_params.get("category", "").strip():
-            category = Category.objects.filter(code=code).first()
-            if category is None:
-                raise ServiceError(E.INVALID, _("未知的事件分类。"), field="category")
+        category = _category(request)
         channel = request.query_params.get("channel", "").strip()
         if channel and channel not in Channel.values:
             raise ServiceError(E.INVALID_CHANNEL, _("未知的来源渠道。"), field="channel")

@@ -190,3 +190,27 @@ def test_nobody_decides_their_own_request(month, api_client_for):
     response = county.post(f"{EXCLUSIONS}{exclusion['id']}/decide/", {"approve": True}, format="json")
     assert (response.status_code, response.json()["error_code"]) == (400, "self_approval")
     assert state() == before
+
+
+def test_figures_and_drill_by_category(month, api_client_for):
+    client = api_client_for("leader")
+    everything = client.get(FIGURES, {"period": "2026-11"}).json()["rows"]
+    for code in ("01", "0101"):  # every event of the month is 0101; a 大类 takes in its 小类
+        assert client.get(FIGURES, {"period": "2026-11", "category": code}).json()["rows"] == everything
+    assert client.get(FIGURES, {"period": "2026-11", "category": "0201"}).json()["rows"] == []
+    cg = month.world.units["chengguan"].pk
+    drill = {"period": "2026-11", "figure": "assessed", "unit": cg}
+    assert client.get(DRILL, {**drill, "category": "01"}).json()["count"] == 4
+    assert client.get(DRILL, {**drill, "category": "0201"}).json() == {
+        "figure": "assessed",
+        "count": 0,
+        "cases": [],
+    }
+    for url, params in ((FIGURES, {"period": "2026-11"}), (DRILL, drill)):
+        response = client.get(url, {**params, "category": "no-such"})
+        assert response.status_code == 400
+        assert "category" in response.json()
+    # The category narrows; it never widens the reader's scope.
+    outsider = api_client_for("outsider")
+    rows = outsider.get(FIGURES, {"period": "2026-11", "category": "01"}).json()["rows"]
+    assert [r["code"] for r in rows] == ["beishan-office"]

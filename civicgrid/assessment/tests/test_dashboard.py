@@ -227,13 +227,25 @@ def test_a_channel_the_scheme_does_not_assess(month):
     assert response.context["map"]["events"] == 2  # where events arose is not a matter of the scheme
 
 
-def test_category_filter_narrows_the_map_and_says_what_it_does_not_narrow(month):
-    response = client_for(month.world, "leader").get(DASHBOARD, {**NOV, "category": "0201"})
+def test_category_filter_narrows_the_figures_the_map_and_the_drill_downs(month):
+    client = client_for(month.world, "leader")
+    response = client.get(DASHBOARD, {**NOV, "category": "0201"})  # no event of that category
     assert response.context["map"]["events"] == 0
-    assert len(response.context["rows"]) == 3
+    assert response.context["rows"] == []
     assert 'id="category-note"' in response.content.decode()
-    response = client_for(month.world, "leader").get(DASHBOARD, {**NOV, "category": "01"})
-    assert response.context["map"]["events"] == 11
+    everything = client.get(DASHBOARD, NOV).context["rows"]
+    for code in ("01", "0101"):  # the 大类 takes in its 小类; every event of the month is 0101
+        response = client.get(DASHBOARD, {**NOV, "category": code})
+        assert response.context["map"]["events"] == 11
+        rows = response.context["rows"]
+        assert [r["counts"] for r in rows] == [r["counts"] for r in everything]
+        url = unescape(rows[0]["links"]["assessed"])
+        assert f"category={code}" in url
+        assert len(drill_numbers(client.get(url))) == rows[0]["counts"]["assessed"]
+    # The drill-down of a figure honours the category too.
+    url = unescape(everything[0]["links"]["assessed"]) + "&category=0201"
+    assert drill_numbers(client.get(url)) == []
+    assert client.get(unescape(everything[0]["links"]["assessed"]) + "&category=zz").status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -345,4 +357,5 @@ def test_query_count_does_not_grow_with_the_data(month):
     with CaptureQueriesContext(connection) as october:
         client.get(DASHBOARD, {"kind": "month", "month": "2026-10"})
     assert len(november) == len(october)
-    assert len(november) <= 16, [q["sql"][:120] for q in november]
+    # The figures and the map each read the dirty days, their rollup rows and the live days.
+    assert len(november) <= 18, [q["sql"][:120] for q in november]

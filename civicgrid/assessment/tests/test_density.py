@@ -123,8 +123,16 @@ def test_one_query_whatever_the_filters(month):
     major = Category.objects.get(code="0101").parent
     area = month.world.area(NAMES.city)
     event_density(leader, NOVEMBER)  # the user's grants are read once per request and cached
-    for kwargs in ({}, {"area": area, "category": major, "channels": ["web", "hotline_12345"]}):
+    # Counted live (a category or channel filter, or source="live"): one GROUP BY.
+    for kwargs in (
+        {"source": "live"},
+        {"area": area, "category": major, "channels": ["web", "hotline_12345"]},
+    ):
         with CaptureQueriesContext(connection) as queries:
             event_density(leader, NOVEMBER, **kwargs)
         assert len(queries) == 1, [q["sql"] for q in queries]
         assert "GROUP BY" in queries[0]["sql"]
+    # From the rollups: the dirty days, the rollup rows and the live days, whatever the data.
+    with CaptureQueriesContext(connection) as queries:
+        event_density(leader, NOVEMBER, area=area)
+    assert len(queries) <= 3, [q["sql"] for q in queries]

@@ -262,5 +262,13 @@ def test_query_count_is_constant_in_the_number_of_units(month):
         details.save(force_insert=True)
     rows_after, queries_after = run()
     assert (rows_before, rows_after) == (3, 6)
-    # The aggregate and the names (the scope is cached on the user): two queries for 3 or 6 units.
-    assert queries_after == queries_before == 2
+    # The dirty days, the rollup rows, the live days' aggregate and the names (the scope is cached
+    # on the user): four queries for 3 or 6 units; counted live, two.
+    assert queries_after == queries_before == 4
+
+    def run_live():
+        with CaptureQueriesContext(connection) as ctx:
+            figures(month.scheme, user=leader, source="live", **NOVEMBER)
+        return len(ctx.captured_queries)
+
+    assert run_live() == 2

@@ -13,6 +13,7 @@ import pytest
 from civicgrid.accounts.models import Unit
 from civicgrid.areas.models import Area
 from civicgrid.assessment.queries import COUNTS, cases_behind, figures
+from civicgrid.assessment.rollups import mark_days_dirty
 from civicgrid.cases.models import Case
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,8 @@ def test_a_case_closed_after_the_period_end_is_in_its_backlog(month):
     in November would be backlog too — move C1's opening back to September to make one."""
     c1 = Case.objects.get(pk=month.cases["C1"].pk)
     Case.objects.filter(pk=c1.pk).update(opened_at=c1.opened_at - dt.timedelta(days=60))
+    # A write past the services and their signals marks the day it touched (rollups contract).
+    mark_days_dirty([c1.opened_at - dt.timedelta(days=60)])
     start, end = PERIODS["october"]
     rows = check_against_drill(month, month.world.user("leader"), start, end, "unit")
     cg = {r["code"]: r for r in rows}["jiangdong-chengguan"]

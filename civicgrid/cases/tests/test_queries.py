@@ -81,7 +81,8 @@ def test_page_query_count_does_not_grow(world, open_case, inbox, name):
         with CaptureQueriesContext(connection) as large:
             page = queries.inbox_page(user, name)
             [(c.area.name, c.grid and c.grid.name, c.lead_unit and c.lead_unit.name) for c in page]
-    assert len(large) == len(small) <= 2
+    # Count, rows (grid and lead unit joined), the page's areas (one query, not one per row).
+    assert len(large) == len(small) <= 3
 
 
 def test_escalated_case_waits_in_the_higher_centres_dispatch_queue(world, inbox):

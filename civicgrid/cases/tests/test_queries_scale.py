@@ -1,8 +1,9 @@
 """The inbox's reads at scale keep today's answers: each queue equals the formulation through
 `Case.objects.restrict` it replaced (for every user of the world, including access through a unit's
-assignment outside the user's area), the six tab counts are two queries and equal the lists, the
+assignment outside the user's area), the six tab counts are one query and equal the lists, the
 "all" list equals `restrict(user, "cases.view_case")`, and lists that may hold millions are counted
-up to a cap ("2000+") with bounded pages — in the page as well."""
+up to a cap ("2000+") with bounded pages — in the page as well; an unfiltered queue's page reuses
+its tab's count."""
 
 import datetime as dt
 
@@ -69,6 +70,7 @@ def cases(world, open_case):
         Assignment.objects.create(
             case=made["far_done"], unit=office, role="co", status="done", assigned_at=timezone.now()
         )
+        services.sync_case_units(made["far_done"])  # written outside the services
         closed = act(world, open_case(title="已办结"), "reject", "township", note="重复")
         made["closed"] = closed
     return made
@@ -135,12 +137,37 @@ def test_unit_assignment_widens_the_queues_but_only_for_the_unit(world, cases):
         assert not queries.all_cases(world.user("nobody")).exists()
 
 
-def test_tab_counts_are_two_queries(world, cases):
+def test_tab_counts_are_one_query(world, cases):
     user = world.user("township")
     queries.inbox_counts(user)  # warm the per-request scope cache
     with CaptureQueriesContext(connection) as ctx:
         queries.inbox_counts(user)
-    assert len(ctx.captured_queries) == 2
+    assert len(ctx.captured_queries) == 1
+
+
+def test_a_queue_page_reuses_its_tab_count(world, cases, client):
+    """Unfiltered, the page's total is the tab's count (no second COUNT); filtered, it is counted
+    (capped) over the filtered rows."""
+    client.force_login(world.user("township"))
+    with time_machine.travel(T0 + dt.timedelta(hours=200), tick=False):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/cases/?queue=overdue")
+        counts = queries.inbox_counts(world.user("township"))
+        page = response.context["page"]
+        assert page.paginator.count == counts.overdue == len(page.object_list) > 0
+        counting = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+        assert len([sql for sql in counting if "cases_case" in sql]) == 1, counting
+        filtered = client.get("/cases/?queue=overdue&q=外区派东湖").context["page"]
+        assert [c.title for c in filtered.object_list] == ["外区派东湖"]
+        assert filtered.paginator.count == 1
+
+
+def test_counted_paginator_keeps_the_total_and_bounds_the_pages(world, cases, monkeypatch):
+    monkeypatch.setattr(queries, "CAPPED_COUNT", 4)
+    qs = Case.objects.order_by("-opened_at", "-id")
+    paginator = queries.CountedPaginator(qs, 2, count=7)
+    assert paginator.count == 7 and paginator.num_pages == 2
+    assert paginator.get_page(99).number == 2 and paginator.get_page("x").number == 1
 
 
 def test_all_cases_equal_restrict(world, cases):

@@ -14,12 +14,14 @@ returns the original for a repeated submission), so an interrupted import can be
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import operator
+import os
 import pickle
 import tempfile
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -52,6 +54,10 @@ __all__ = [
 ]
 
 DEFAULT_BATCH = 5000
+# A file at least this large is checked by worker processes (`workers=None`): below it, forking
+# costs more than it saves.
+PARALLEL_BYTES = 4 * 1024 * 1024
+MAX_WORKERS = 2
 
 
 @dataclass
@@ -88,12 +94,68 @@ def _checked(chunk, ref: Reference, moment, errors: list) -> list:
     return classify_and_route(rows, ref, errors)
 
 
+def _check_chunk(chunk: list, source: ImportFile, ref: Reference, moment) -> tuple[bytes, list]:
+    """One batch of raw rows checked — parse, validate, locate, classify, route, clocks — as
+    (pickled (last line, spooled rows), [(line, field, message, code)]). Reads nothing from the
+    database (`Reference` holds what it needs), so it runs as well in a worker process."""
+    errors: list = []
+    rows = _checked([(line, source.values(cells)) for line, cells in chunk], ref, moment, errors)
+    rows = _check_clocks(rows, ref, errors)
+    for row in rows:
+        if row.category is None:  # intake's suggestions for an event reported without category
+            row.suggestions = ref.classifier.suggest(row.title, row.description)
+    return pickle.dumps((chunk[-1][0], _spooled(rows)), protocol=pickle.HIGHEST_PROTOCOL), errors
+
+
+# What the checking workers use, set before they are forked (and inherited, never pickled).
+_WORKER: tuple | None = None
+
+
+def _check_in_worker(chunk: list) -> tuple[bytes, list]:
+    source, ref, moment = _WORKER
+    return _check_chunk(chunk, source, ref, moment)
+
+
+def worker_count(source: ImportFile, requested: int | None) -> int:
+    """Checking processes: `requested`, or two when the machine has two cores and the file is large."""
+    if requested is not None:
+        return max(0, requested)
+    if (os.cpu_count() or 1) < 2 or source.path.stat().st_size < PARALLEL_BYTES:
+        return 0
+    return MAX_WORKERS
+
+
+def _checked_batches(source: ImportFile, ref: Reference, moment, size: int, workers: int):
+    """The file's batches checked, in file order: in this process, or by `workers` forked processes
+    with at most two batches each in flight (memory stays bounded; a worker's exception is raised
+    here, and the pool is ended when the caller stops early)."""
+    global _WORKER
+    chunks = _chunks(source.raw_rows(), size)
+    if workers < 1:
+        for chunk in chunks:
+            yield _check_chunk(chunk, source, ref, moment)
+        return
+    _WORKER = (source, ref, moment)
+    try:
+        # fork: the workers inherit the reference data; they never touch the database connection.
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending: deque = deque()
+            for chunk in chunks:
+                pending.append(pool.apply_async(_check_in_worker, (chunk,)))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+    finally:
+        _WORKER = None
+
+
 def _check_clocks(rows, ref: Reference, errors: list) -> list:
     kept = []
     for row in rows:
         try:
             if row.status != REPORTED:
-                response, handling = ref.limits[row.category.pk]
+                response, handling = ref.limits[row.category.id]
                 ref.due(response, row.dispatched_at)
                 ref.due(handling, row.dispatched_at)
                 ref.due(ref.objection, row.dispatched_at)
@@ -110,8 +172,8 @@ def _spooled(rows: list) -> list[tuple]:
     """Rows made fit for the spool: plain tuples (a dataclass pickles field by field in Python),
     categories as ids (the taxonomy is not pickled per row)."""
     for row in rows:
-        row.category = None if row.category is None else row.category.pk
-        row.suggestions = [(s.category.pk, s.score, s.hits) for s in row.suggestions]
+        row.category = None if row.category is None else row.category.id
+        row.suggestions = [(s.category.id, s.score, s.hits) for s in row.suggestions]
     return [_ROW_FIELDS(row) for row in rows]
 
 
@@ -132,9 +194,6 @@ def _write_batch(rows, ref: Reference, report: ImportReport, source: str, number
         if not rows:
             return
         ranges = store.number_rows(rows, local_year)
-        for row in rows:
-            if row.category is None:
-                row.suggestions = ref.classifier.suggest(row.title, row.description)
         finder = DuplicateFinder(rows)
         tables = Tables(ts, day, ref)
         for row in rows:
@@ -154,25 +213,28 @@ def import_file(
     skip_bad_rows: bool = False,
     batch_size: int = DEFAULT_BATCH,
     progress: Callable[[int, ImportReport], None] | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
     """Import every row of `source` (see the module docstring). Returns the report; with
-    all-or-nothing and a bad row, `imported` is 0 and nothing was written."""
+    all-or-nothing and a bad row, `imported` is 0 and nothing was written. `workers`: processes
+    that check the rows (0: this process; None: two for a large file on a machine with two cores)."""
     started = time.perf_counter()
     report = ImportReport(run=uuid.uuid4().hex[:12])
     ref = Reference()
     moment = now()
     ref.use_fields(set(source.mapping) | set(source.defaults))
+    checked = _checked_batches(source, ref, moment, batch_size, worker_count(source, workers))
     with tempfile.TemporaryFile(prefix="civicgrid-import-") as spool:
 
         def batches() -> Iterator[tuple[int, list]]:
-            """Checked rows a batch at a time: straight from the file with --skip-bad-rows, else
-            from the spool the checking pass wrote (the rows are parsed once)."""
+            """Checked rows a batch at a time: straight from the checking with --skip-bad-rows
+            (the workers check ahead while this process writes), else from the spool the checking
+            pass wrote (the rows are parsed once)."""
             if skip_bad_rows:
-                for chunk in _chunks(source.rows(), batch_size):
-                    yield (
-                        chunk[-1][0],
-                        _check_clocks(_checked(chunk, ref, moment, report.rejected), ref, report.rejected),
-                    )
+                for payload, errors in checked:
+                    report.rejected.extend(errors)
+                    last_line, rows = pickle.loads(payload)  # noqa: S301 - our own workers
+                    yield last_line, _unspooled(rows, ref)
                 return
             spool.seek(0)
             while True:
@@ -184,17 +246,21 @@ def import_file(
 
         if not skip_bad_rows:
             # Check every row before writing any: one bad row and nothing is written.
-            for chunk in _chunks(source.rows(), batch_size):
-                rows = _check_clocks(_checked(chunk, ref, moment, report.rejected), ref, report.rejected)
-                pickle.dump((chunk[-1][0], _spooled(rows)), spool, protocol=pickle.HIGHEST_PROTOCOL)
+            for payload, errors in checked:
+                report.rejected.extend(errors)
+                spool.write(payload)
             if report.rejected:
+                report.rejected.sort()
                 report.seconds = time.perf_counter() - started
                 return report
-        for number, (last_line, rows) in enumerate(batches(), start=1):
-            if rows:
-                _write_batch(rows, ref, report, source.path.name, number)
-            if progress is not None:
-                progress(last_line, report)
+        try:
+            for number, (last_line, rows) in enumerate(batches(), start=1):
+                if rows:
+                    _write_batch(rows, ref, report, source.path.name, number)
+                if progress is not None:
+                    progress(last_line, report)
+        finally:
+            checked.close()  # ends the workers if a write failed
     report.rejected.sort()
     report.seconds = time.perf_counter() - started
     return report

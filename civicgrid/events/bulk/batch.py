@@ -15,6 +15,7 @@ import json
 import math
 from collections import defaultdict
 
+from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -127,9 +128,16 @@ def repeated_keys(rows: list[Row], seen_in_batch: set) -> tuple[list[Row], list[
     keys = [r.key for r in rows if r.key]
     if not keys:
         return rows, []
-    existing = dict(
-        EventDetails.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", "case__number")
-    )
+    # Through the cursor: the ORM would resolve each of the batch's keys as an expression.
+    details, cases = EventDetails._meta.db_table, Case._meta.db_table
+    marks = ", ".join(["%s"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT d.idempotency_key, c.number FROM "{details}" d JOIN "{cases}" c ON c.id = d.case_id '  # noqa: S608 - our tables
+            f"WHERE d.idempotency_key IN ({marks})",
+            keys,
+        )
+        existing = dict(cursor.fetchall())
     fresh, repeated = [], []
     for row in rows:
         if row.key and (row.key in existing or row.key in seen_in_batch):
@@ -161,7 +169,7 @@ class DuplicateFinder:
         lons = [r.lon for r in candidates]
         lats = [r.lat for r in candidates]
         existing = Case.objects.filter(
-            Q(event__category_id__in={r.category.pk for r in candidates}),
+            Q(event__category_id__in={r.category.id for r in candidates}),
             kind="event",
             closed_at__isnull=True,
             opened_at__gte=min(r.opened_at for r in candidates) - self.window,
@@ -179,7 +187,7 @@ class DuplicateFinder:
 
     def add(self, row: Row) -> None:
         if row.category is not None and row.lon is not None:
-            self._add(row.category.pk, row.opened_at, row.case_id, row.lon, row.lat)
+            self._add(row.category.id, row.opened_at, row.case_id, row.lon, row.lat)
 
     def find(self, row: Row) -> list[int]:
         if row.category is None or row.lon is None or not self.cells:
@@ -191,7 +199,7 @@ class DuplicateFinder:
         near = []
         for cx in range(math.floor((lon - d_lon) / cell), math.floor((lon + d_lon) / cell) + 1):
             for cy in range(math.floor((lat - d_lat) / cell), math.floor((lat + d_lat) / cell) + 1):
-                for item in self.cells.get((row.category.pk, cx, cy), ()):
+                for item in self.cells.get((row.category.id, cx, cy), ()):
                     if (
                         since <= item[0] <= at
                         and lon - d_lon <= item[2] <= lon + d_lon
@@ -224,13 +232,17 @@ class Tables:
         self.details: list[tuple] = []
         self.deadline: list[tuple] = []
         self.assignment: list[tuple] = []
+        self.case_unit: list[tuple] = []  # (case id, unit id) of open cases (store.CaseUnit)
         self.timeline: list[tuple] = []
         self._notes: dict[str, str] = {}
         self._dues: dict[tuple, tuple] = {}
         self._json: dict[tuple, str] = {}
 
     def __len__(self):
-        return sum(len(getattr(self, t)) for t in ("case", "details", "deadline", "assignment", "timeline"))
+        return sum(
+            len(getattr(self, t))
+            for t in ("case", "details", "deadline", "assignment", "case_unit", "timeline")
+        )
 
     def _due(self, limit, start, start_day):
         """(due_at, due_at adapted, due_date adapted, provisional, unknown years JSON), cached per
@@ -246,8 +258,10 @@ class Tables:
             self._dues[key] = found
         return found
 
-    def _clock(self, row, name, limit, start, start_ts, start_day, stop_at, stop_ts) -> tuple:
-        """A clock started at dispatch; stopped (met/missed) at `stop_at`, or running."""
+    def _clock(self, row, name, limit, started, stop_at, stop_ts) -> tuple:
+        """A clock started at dispatch (`started`: the time, adapted, its local day, adapted);
+        stopped (met/missed) at `stop_at`, or running."""
+        start, start_ts, start_day, start_day_db = started
         due_at, due_ts, due_day, provisional, unknown = self._due(limit, start, start_day)
         warn_at = start + (due_at - start) * self.share
         state = "running" if stop_at is None else ("met" if stop_at < due_at else "missed")
@@ -259,7 +273,7 @@ class Tables:
                 limit.unit.value,
                 limit.max_extension,
                 start_ts,
-                self.day(start_day),
+                start_day_db,
                 EMPTY_LIST,
                 0,
                 None,
@@ -296,7 +310,7 @@ class Tables:
         ts, category, status, case_id = self.ts, row.category, row.status, row.case_id
         timeline = self.timeline.append
         final = status
-        closed_ts = lead_id = due_ts = warn_ts = None
+        closed_ts = lead_id = due_ts = warn_ts = accepted_ts = handled_ts = callback_ts = None
         version = 1
         transfer = ""
         opened_ts = ts(row.opened_at)
@@ -327,37 +341,29 @@ class Tables:
             start = row.dispatched_at
             start_ts = ts(start)
             start_day = start.astimezone(LOCAL_TZ).date()
+            started, clock = (start, start_ts, start_day, self.day(start_day)), self._clock
             accepted_ts = ts(row.accepted_at) if done else None
             closed_ts = ts(row.closed_at) if done else None
             self._route_rows(row, code, start_ts, accepted_ts, closed_ts)
-            response, handling = self.ref.limits[category.pk]
+            response, handling = self.ref.limits[category.id]
             if status == DISPATCHED:
                 version = 3
                 running = [
-                    self._clock(row, "response", response, start, start_ts, start_day, None, None),
-                    self._clock(row, "handling", handling, start, start_ts, start_day, None, None),
-                    self._clock(row, "objection", self.ref.objection, start, start_ts, start_day, None, None),
+                    clock(row, "response", response, started, None, None),
+                    clock(row, "handling", handling, started, None, None),
+                    clock(row, "objection", self.ref.objection, started, None, None),
                 ]
                 due_ts = ts(min(r[0] for r in running))
                 warn_ts = ts(min(r[1] for r in running))
             else:
                 version = 7 if status == CLOSED else 8
                 handled_ts = ts(row.handled_at)
-                self._clock(
-                    row, "response", response, start, start_ts, start_day, row.accepted_at, accepted_ts
-                )
-                self._clock(row, "handling", handling, start, start_ts, start_day, row.handled_at, handled_ts)
-                self._clock(
-                    row,
-                    "objection",
-                    self.ref.objection,
-                    start,
-                    start_ts,
-                    start_day,
-                    row.accepted_at,
-                    accepted_ts,
-                )
-                self._finish_rows(row, accepted_ts, handled_ts, closed_ts)
+                if status == DONE:
+                    callback_ts = ts(row.callback_at)
+                clock(row, "response", response, started, row.accepted_at, accepted_ts)
+                clock(row, "handling", handling, started, row.handled_at, handled_ts)
+                clock(row, "objection", self.ref.objection, started, row.accepted_at, accepted_ts)
+                self._finish_rows(row, accepted_ts, handled_ts, closed_ts, callback_ts)
         done = status == DONE
         area = row.area
         self.case.append(
@@ -393,7 +399,7 @@ class Tables:
         if row.suggestions:
             suggestions = json.dumps(
                 [
-                    {"id": s.category.pk, "code": s.category.code, "name": s.category.name, "score": s.score}
+                    {"id": s.category.id, "code": s.category.code, "name": s.category.name, "score": s.score}
                     for s in row.suggestions
                 ]
             )
@@ -401,7 +407,7 @@ class Tables:
             (
                 case_id,
                 row.channel,
-                category.pk if category is not None else None,
+                category.id if category is not None else None,
                 suggestions,
                 json.dumps(duplicates) if duplicates else EMPTY_LIST,
                 row.reporter_name,
@@ -411,12 +417,12 @@ class Tables:
                 row.address,
                 transfer,
                 row.result,
-                None if row.handled_at is None else ts(row.handled_at),
-                None if row.accepted_at is None else ts(row.accepted_at),
+                handled_ts,
+                accepted_ts,
                 True if done else None,
                 row.resolved if done else None,
                 row.satisfaction,
-                None if row.callback_at is None else ts(row.callback_at),
+                callback_ts,
                 None,
                 0,
                 False,
@@ -444,6 +450,8 @@ class Tables:
                     "",
                 )
             )
+        if not done:  # open: every unit's assignment is pending, so each one sees the case
+            self.case_unit.extend((case_id, unit_id) for unit_id in (row.lead_id, *row.co_ids))
         units = f'"lead_unit": {int(row.lead_id)}, "co_units": [{", ".join(str(int(u)) for u in row.co_ids)}]'
         assigned = "{" + units + ', "designated": false}'
         rule = "null" if row.rule_id is None else str(int(row.rule_id))
@@ -451,7 +459,7 @@ class Tables:
         timeline((case_id, "assigned", "assign", None, "", "", "", assigned, at_ts))
         timeline((case_id, "transition", "dispatch", None, "registered", "dispatched", "", dispatched, at_ts))
 
-    def _finish_rows(self, row: Row, accepted_ts, handled_ts, closed_ts) -> None:
+    def _finish_rows(self, row: Row, accepted_ts, handled_ts, closed_ts, callback_ts) -> None:
         """accept → handle → verify → close (→ callback), as the loop's services write them."""
         case_id, timeline = row.case_id, self.timeline.append
         timeline(
@@ -474,7 +482,7 @@ class Tables:
                     "done",
                     "",
                     callback,
-                    self.ts(row.callback_at),
+                    callback_ts,
                 )
             )
 

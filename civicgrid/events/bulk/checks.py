@@ -199,8 +199,15 @@ class Reference:
         self.objection = objection_limit()
         self.answer_fields: tuple[str, ...] = ()
         self.state_fields: tuple[str, ...] = STATE_VALUE_FIELDS
-        self._areas: dict[str, object] = {}
-        self._units: dict[str, int | None] = {}
+        # Areas and units by code, read whole (a city has thousands at most): the checks then read
+        # nothing from the database, so they can run in a worker process.
+        self._areas: dict[str, object] = {
+            code: AreaRecord(pk, code, name, level, path, parent_id)
+            for pk, code, name, level, path, parent_id in Area.objects.filter(is_active=True).values_list(
+                "pk", "code", "name", "level", "path", "parent_id"
+            )
+        }
+        self._units: dict[str, int] = dict(Unit.objects.filter(is_active=True).values_list("code", "pk"))
         self._routes: dict[tuple, tuple] = {}
         self._due: dict[tuple, object] = {}
         self._rules: dict[tuple[int, str], list] = {}
@@ -235,14 +242,7 @@ class Reference:
 
     def area_by_code(self, code):
         code = str(code).strip()
-        if code not in self._areas:
-            area = Area.objects.filter(code=code, is_active=True).first()
-            self._areas[code] = (
-                None
-                if area is None
-                else AreaRecord(area.pk, area.code, area.name, area.level, area.path, area.parent_id)
-            )
-        area = self._areas[code]
+        area = self._areas.get(code)
         if area is None:
             raise ServiceError(
                 EventErrorCode.UNKNOWN_AREA, _("区划代码“%(code)s”不存在") % {"code": code}, field="area_code"
@@ -250,11 +250,7 @@ class Reference:
         return area
 
     def unit(self, code: str, name: str) -> int:
-        if code not in self._units:
-            self._units[code] = (
-                Unit.objects.filter(code=code, is_active=True).values_list("pk", flat=True).first()
-            )
-        pk = self._units[code]
+        pk = self._units.get(code)
         if pk is None:
             raise ServiceError(
                 CaseErrorCode.INACTIVE_UNIT, _("单位“%(unit)s”不存在或已停用") % {"unit": code}, field=name
@@ -264,10 +260,10 @@ class Reference:
     def route(self, category, area_path: str):
         """(lead id, co ids, rule id) by the catalogue's most specific rule (as
         `catalogue.resolve_dispatch`, from memory), or None."""
-        key = (category.pk, area_path)
+        key = (category.id, area_path)
         if key not in self._routes:
             found = []
-            for cat in (category.pk, category.parent_id):
+            for cat in (category.id, category.parent_id):
                 if cat is None:
                     continue
                 for path in ancestor_paths(area_path):

@@ -159,18 +159,32 @@ class ImportFile:
             ) from None
 
     def rows(self) -> Iterator[tuple[int, dict]]:
+        values = self.values
+        for number, cells in self.raw_rows():
+            yield number, values(cells)
+
+    def raw_rows(self) -> Iterator[tuple[int, list]]:
+        """(line number, cells) of the non-blank rows: what a checking worker process receives
+        (it makes the {field: value} itself with `values`)."""
         raw = self._raw()
         next(raw, None)
-        positions, defaults = self._positions, self.defaults
+        if not self.is_xlsx:  # CSV cells are text: a row is blank when every cell is ""
+            for number, cells in enumerate(raw, start=2):
+                if any(cells):
+                    yield number, cells
+            return
         for number, cells in enumerate(raw, start=2):
-            if not any(c not in ("", None) for c in cells):
-                continue  # blank lines (and trailing empty XLSX rows) are not rows
-            values = dict(defaults)
-            width = len(cells)
-            for field, position in positions:
-                value = cells[position] if position < width else ""
-                if isinstance(value, str):
-                    value = value.strip()
-                if value != "" or field not in values:
-                    values[field] = value
-            yield number, values
+            if any(c not in ("", None) for c in cells):
+                yield number, cells  # blank lines (and trailing empty XLSX rows) are not rows
+
+    def values(self, cells: list) -> dict:
+        """One row's {field: value}, the defaults filled in where the cell is empty."""
+        values = dict(self.defaults)
+        width = len(cells)
+        for field, position in self._positions:
+            value = cells[position] if position < width else ""
+            if isinstance(value, str):
+                value = value.strip()
+            if value != "" or field not in values:
+                values[field] = value
+        return values

@@ -18,6 +18,7 @@ from civicgrid.cases.models import Assignment, Case, CaseDeadline, CaseNumberSeq
 from civicgrid.core.deadlines import LOCAL_TZ
 from civicgrid.events.bulk import ImportFile, check_mapping, import_file
 from civicgrid.events.bulk.checks import FastClassifier
+from civicgrid.events.bulk.store import CaseUnit
 from civicgrid.events.classify import Classifier
 from civicgrid.events.intake import report_event
 from civicgrid.events.models import Category, EventDetails
@@ -151,6 +152,8 @@ def table_state() -> list[dict]:
         entry["assignments"] = sorted(
             (a.unit_id, a.role, a.status, a.designated) for a in Assignment.objects.filter(case=case)
         )
+        if CaseUnit is not None:  # the kernel's visibility rows, where the schema has them
+            entry["case_units"] = sorted(CaseUnit.objects.filter(case=case).values_list("unit_id", flat=True))
         out.append(entry)
     return out
 
@@ -208,6 +211,8 @@ def test_bulk_writes_what_the_interactive_path_writes(bulk_world, tmp_path, time
     assert by_title["路口交通事故"]["status"] == "transferred"
     assert by_title["村里有人乱搭建"]["grid_id"] is None
     assert by_title["施工噪音很大"]["assignments"][0][2] == "pending"
+    if CaseUnit is not None:
+        assert len(by_title["施工噪音很大"]["case_units"]) == 2  # lead and co-handler see the open case
 
 
 def test_closed_and_called_back_history(bulk_world, tmp_path):

@@ -1,0 +1,52 @@
+"""Mark a case's opening day dirty (rollups) in the same transaction as any change to what the
+figures or the density map count: the case itself (register, dispatch and lead unit, status,
+close, reopen, merge, place), its clocks (started, stopped met/missed, paused, by the worker), its
+event details (first response, callback, satisfaction, reopen count, channel, category) and its
+assessment exclusion. Connected in `AssessmentConfig.ready`."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_delete, post_save
+
+from civicgrid.cases.models import Case, CaseDeadline
+from civicgrid.events.models import EventDetails
+
+from .models import Exclusion
+from .rollups import mark_case_dirty, mark_days_dirty
+
+
+def case_changed(sender, instance, raw=False, **kwargs):
+    if raw:  # fixtures: loaddata does not go through the services; rebuild afterwards
+        return
+    mark_days_dirty([instance.opened_at])
+
+
+def related_changed(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    mark_case_dirty(instance.case_id)
+
+
+def cases_imported(sender, opened=(), **kwargs):
+    """The bulk import's batch signal (civicgrid.events.signals.cases_imported, sent inside the
+    batch's transaction with `opened`, the opening moments of the cases written)."""
+    mark_days_dirty(opened)
+
+
+def connect() -> None:
+    try:  # the bulk import bypasses the model signals; its own signal, where its owner added it
+        from civicgrid.events.signals import cases_imported as imported
+    except ImportError:  # pragma: no cover - until the bulk import sends it
+        imported = None
+    if imported is not None:
+        imported.connect(cases_imported, dispatch_uid="assessment.rollup.imported")
+    for signal in (post_save, post_delete):
+        signal.connect(
+            case_changed, sender=Case, dispatch_uid=f"assessment.rollup.case.{signal is post_save}"
+        )
+        for model in (CaseDeadline, EventDetails, Exclusion):
+            signal.connect(
+                related_changed,
+                sender=model,
+                dispatch_uid=f"assessment.rollup.{model._meta.model_name}.{signal is post_save}",
+            )
