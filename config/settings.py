@@ -125,6 +125,9 @@ DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's SQLite backend plus one queue for writers across processes (core/sqlite/base.py).
     DATABASES["default"]["ENGINE"] = "civicgrid.core.sqlite"
+    # Tests on SQLite run in memory, as Django's default for sqlite3 (tools that look for that
+    # engine's name to decide, such as pytest-django's per-worker naming, see it explicitly).
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
     # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two
     # writers queue (busy timeout) instead of failing with "database is locked" mid-transaction.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
