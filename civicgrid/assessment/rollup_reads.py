@@ -24,7 +24,7 @@ from django.utils import timezone
 from civicgrid.core.scope import ALL, scope_paths
 
 from .models import DensityMonthRollup, DensityRollup, FigureMonthRollup, FigureRollup, ResponseSource
-from .rollups import area_length, day_start, dirty_days, month_start, next_month, opened_in
+from .rollups import area_length, day_start, dirty_days, local_today, month_start, next_month, opened_in
 
 
 def pieces(lo: dt.date | None, hi: dt.date, today: dt.date, dirty: list[dt.date]):
@@ -64,7 +64,7 @@ def pieces(lo: dt.date | None, hi: dt.date, today: dt.date, dirty: list[dt.date]
 
 
 def _local_midnight(moment: dt.datetime) -> dt.date | None:
-    local = timezone.localtime(moment)
+    local = timezone.localtime(moment, timezone.get_default_timezone())
     if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
         return None
     return local.date()
@@ -113,7 +113,7 @@ def figure_plan(period, user, area, group_by: str, level: str | None, category) 
 
         if path_length(level or "township") > length:
             return None
-    today = timezone.localdate()
+    today = local_today()
     return {"start": start_day, "end": end_day, "scope": scope, "today": today, "dirty": dirty_days()}
 
 
@@ -187,7 +187,7 @@ def density_plan(period) -> dict | None:
     start_day, end_day = _local_midnight(period.start), _local_midnight(period.end)
     if start_day is None or end_day is None:
         return None
-    return {"start": start_day, "end": end_day, "today": timezone.localdate(), "dirty": dirty_days()}
+    return {"start": start_day, "end": end_day, "today": local_today(), "dirty": dirty_days()}
 
 
 def density_rows(user, plan: dict, area) -> dict[int, int]:

@@ -59,12 +59,17 @@ def area_length() -> int:
 
 
 def day_of(moment: dt.datetime) -> dt.date:
-    """The local day a moment falls on (the day a case opened at `moment` counts in)."""
-    return timezone.localdate(moment)
+    """The local day (CIVICGRID_TIME_ZONE, whatever zone a request activated) a moment falls on:
+    the day a case opened at `moment` counts in."""
+    return timezone.localdate(moment, timezone.get_default_timezone())
 
 
 def day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
+
+
+def local_today() -> dt.date:
+    return timezone.localdate(timezone=timezone.get_default_timezone())
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -145,12 +150,12 @@ def figure_source(where: Q):
         )
     )
     qs = qs.annotate(
-        r_day=TruncDate("opened_at"),
+        r_day=TruncDate("opened_at", tzinfo=timezone.get_default_timezone()),
         r_unit=F("lead_unit_id"),
         r_area=Substr("path", 1, area_length()),
         r_channel=Coalesce(F("event__channel"), Value("")),
         r_excluded=Coalesce(Subquery(excluded), Value("")),
-        r_closed=TruncMonth("closed_at", output_field=DateField()),
+        r_closed=TruncMonth("closed_at", output_field=DateField(), tzinfo=timezone.get_default_timezone()),
     )
     responded_clock = Q(last_response_state=ClockState.MET) | Q(
         last_response_state__isnull=True, event__first_response_at__isnull=False
@@ -177,7 +182,11 @@ def density_source(where: Q):
     from .density import NOT_COUNTED_STATUSES
 
     qs = Case.objects.filter(where, kind="event", grid__isnull=False).exclude(status__in=NOT_COUNTED_STATUSES)
-    qs = qs.annotate(r_day=TruncDate("opened_at"), r_grid=F("grid_id"), r_path=F("path"))
+    qs = qs.annotate(
+        r_day=TruncDate("opened_at", tzinfo=timezone.get_default_timezone()),
+        r_grid=F("grid_id"),
+        r_path=F("path"),
+    )
     return qs.order_by().values("r_day", "r_grid", "r_path").annotate(c_n=Count("pk")).order_by("r_day")
 
 
@@ -254,7 +263,7 @@ def rebuild_days(days: Iterable[dt.date], *, today: dt.date | None = None) -> in
     """Rebuild the rows of `days` (only days before today: today stays live) and clear their dirty
     marks, in one transaction; a mark renewed meanwhile (another change) stays. A crash rolls
     everything back and leaves the days dirty. Idempotent. Returns the number of days rebuilt."""
-    today = today or timezone.localdate()
+    today = today or local_today()
     wanted = sorted({d for d in days if d < today})
     if not wanted:
         return 0
@@ -278,7 +287,7 @@ def _clear_marks(tokens: dict) -> None:
 def rebuild_dirty(*, today: dt.date | None = None, limit: int | None = None) -> int:
     """Rebuild the dirty days before today, CHUNK_DAYS per transaction (the periodic job).
     Returns the number of days rebuilt."""
-    today = today or timezone.localdate()
+    today = today or local_today()
     days = dirty_days(before=today)
     if limit is not None:
         days = days[:limit]
@@ -292,7 +301,7 @@ def rebuild_all(*, today: dt.date | None = None) -> dict[str, int]:
     """Rebuild every row from the cases (an upgrade, a bulk import, a change of time zone): one
     transaction, one INSERT … SELECT per table over the whole history before today. Marks read
     at the start are cleared at the end; later ones stay."""
-    today = today or timezone.localdate()
+    today = today or local_today()
     with transaction.atomic():
         tokens = dict(RollupDirtyDay.objects.filter(day__lt=today).values_list("day", "token"))
         FigureRollup.objects.all().delete()

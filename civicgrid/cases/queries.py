@@ -289,6 +289,17 @@ def all_cases(user) -> QuerySet:
     return _list(qs.order_by("-opened_at", "-id"))
 
 
+def all_cases_in_paths(user) -> QuerySet | None:
+    """The part of `all_cases(user)` reached through the user's paths alone (a subset of it, no
+    assignment branch): a range of `case_path_prefix` to count cheaply (`CappedPaginator`'s
+    subset). None when there is nothing cheaper to count (a city-wide scope: the list itself is
+    unconditioned)."""
+    paths = scope_paths(user, VIEW)
+    if paths is ALL or not paths:
+        return None
+    return Case.objects.filter(_path_prefixes(paths)).values("pk")
+
+
 # --- counts ----------------------------------------------------------------------------------------
 
 
@@ -309,12 +320,19 @@ class CappedPaginator(Paginator):
     """Django's paginator, but counting at most `cap` rows (`SELECT COUNT(*) FROM (… LIMIT cap + 1)`):
     beyond the cap the count is a `CappedCount` ("2000+") and the pages stop at cap / per_page."""
 
-    def __init__(self, object_list, per_page, cap: int | None = None, **kwargs):
+    def __init__(self, object_list, per_page, cap: int | None = None, subset=None, **kwargs):
+        """`subset`: optionally, a queryset of some of the rows that is cheap to count (e.g. the
+        "all" list's rows under the user's paths: an index range, where the whole list also probes
+        the assignments of every other case it meets) — when it alone exceeds the cap, so does
+        the list."""
         super().__init__(object_list, per_page, **kwargs)
         self.cap = CAPPED_COUNT if cap is None else cap
+        self.subset = subset
 
     @cached_property
     def count(self):
+        if self.subset is not None and self.subset.order_by()[: self.cap + 1].count() > self.cap:
+            return CappedCount(self.cap)
         rows = self.object_list
         if hasattr(rows, "order_by"):
             # Any cap + 1 rows will do: without the list's ORDER BY the database reads them in

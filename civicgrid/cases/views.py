@@ -163,7 +163,8 @@ def inbox(request):
         paginator = queries.CountedPaginator(rows, PAGE_SIZE, count=getattr(counts, name))
     else:
         # Counted up to a cap ("2000+"): "all" may hold millions of cases; the filters narrow it.
-        paginator = queries.CappedPaginator(rows, PAGE_SIZE)
+        subset = queries.all_cases_in_paths(user) if name == ALL_QUEUE and not filtering else None
+        paginator = queries.CappedPaginator(rows, PAGE_SIZE, subset=subset)
     page = paginator.get_page(request.GET.get("page"))
     items = []
     for case in page:

@@ -197,6 +197,19 @@ def test_capped_paginator(world, cases):
     assert capped.get_page("x").number == 1
 
 
+def test_capped_paginator_stops_at_a_subset_over_the_cap(world, cases):
+    township = world.user("township")
+    rows, subset = queries.all_cases(township), queries.all_cases_in_paths(township)
+    in_paths = subset.count()
+    assert 2 <= in_paths < rows.count()  # the assignment branch adds Beishan cases
+    over = queries.CappedPaginator(rows, 2, cap=in_paths - 1, subset=subset)
+    assert over.count.capped and over.count == in_paths - 1
+    # A subset within the cap says nothing: the list itself is counted.
+    exact = queries.CappedPaginator(rows, 2, cap=100, subset=subset)
+    assert exact.count == rows.count()
+    assert queries.all_cases_in_paths(world.user("nobody")) is None
+
+
 def test_inbox_page_shows_a_capped_total(world, cases, client, monkeypatch):
     monkeypatch.setattr(queries, "CAPPED_COUNT", 2)
     client.force_login(world.user("city"))

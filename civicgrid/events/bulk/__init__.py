@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from django.db import transaction
+from django.dispatch import Signal
 
 from civicgrid.core.errors import ServiceError
 
@@ -48,12 +49,17 @@ __all__ = [
     "ImportFile",
     "ImportReport",
     "SourceError",
+    "cases_written",
     "check_mapping",
     "import_file",
     "read_mapping",
 ]
 
 DEFAULT_BATCH = 5000
+# Sent in each batch's transaction after its rows are written, with `case_ids` and `opened` (the
+# opening moments of the cases): the import writes through the cursor, so the model signals that
+# keep derived data (e.g. the assessment rollups' dirty days) do not fire; their owners connect here.
+cases_written = Signal()
 # A file at least this large is checked by worker processes (`workers=None`): below it, forking
 # costs more than it saves.
 PARALLEL_BYTES = 4 * 1024 * 1024
@@ -202,6 +208,11 @@ def _write_batch(rows, ref: Reference, report: ImportReport, source: str, number
                 finder.add(row)
         counts = store.write(tables)
         store.audit_batch(report.run, number, source, (rows[0].line, rows[-1].line), rows, ranges, counts)
+        cases_written.send(
+            sender=ImportReport,
+            case_ids=[row.case_id for row in rows],
+            opened=[row.opened_at for row in rows],
+        )
     report.imported += len(rows)
     report.rows_written.update(counts)
     report.batches += 1

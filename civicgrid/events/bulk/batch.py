@@ -16,7 +16,6 @@ import math
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.coords import CoordinateError, check_in_jurisdiction, haversine_km
@@ -168,17 +167,25 @@ class DuplicateFinder:
         pad_lat = self.radius / METRES_PER_DEGREE
         lons = [r.lon for r in candidates]
         lats = [r.lat for r in candidates]
-        existing = Case.objects.filter(
-            Q(event__category_id__in={r.category.id for r in candidates}),
-            kind="event",
-            closed_at__isnull=True,
-            opened_at__gte=min(r.opened_at for r in candidates) - self.window,
-            opened_at__lte=max(r.opened_at for r in candidates),
-            lon__range=(min(lons) - self.cell, max(lons) + self.cell),
-            lat__range=(min(lats) - pad_lat, max(lats) + pad_lat),
-        ).values_list("event__category_id", "opened_at", "id", "lon", "lat")
+        # Open cases by the opening window only: the category (and so the kind: only events have
+        # details) is checked here. Given the category or the kind, SQLite (no statistics) walks
+        # every event of those categories, or every open case (cost growing with the database),
+        # instead of the window on the open-case index.
+        categories = {r.category.id for r in candidates}
+        existing = (
+            Case.objects.filter(
+                closed_at__isnull=True,
+                opened_at__gte=min(r.opened_at for r in candidates) - self.window,
+                opened_at__lte=max(r.opened_at for r in candidates),
+                lon__range=(min(lons) - self.cell, max(lons) + self.cell),
+                lat__range=(min(lats) - pad_lat, max(lats) + pad_lat),
+            )
+            .order_by()
+            .values_list("event__category_id", "opened_at", "id", "lon", "lat")
+        )
         for category_id, opened_at, pk, lon, lat in existing.iterator(chunk_size=5000):
-            self._add(category_id, opened_at, pk, lon, lat)
+            if category_id in categories:
+                self._add(category_id, opened_at, pk, lon, lat)
 
     def _add(self, category_id, opened_at, pk, lon, lat):
         self.cells[(category_id, math.floor(lon / self.cell), math.floor(lat / self.cell))].append(

@@ -157,3 +157,26 @@ def test_the_command_takes_the_number_of_workers(bulk_world, tmp_path):
     assert "导入 8 条" in out.getvalue()
     assert EventDetails.objects.count() == 8
     assert multiprocessing.active_children() == []
+
+
+def test_each_batch_announces_its_cases_in_its_transaction(bulk_world, tmp_path):
+    """`cases_written`: what the owners of derived data (assessment rollups) connect to."""
+    from civicgrid.events.bulk import cases_written
+
+    seen = []
+
+    def receiver(sender, case_ids, opened, **kwargs):
+        assert transaction.get_connection().in_atomic_block
+        seen.append(
+            (sorted(Case.objects.filter(pk__in=case_ids).values_list("opened_at", flat=True)), opened)
+        )
+
+    cases_written.connect(receiver)
+    try:
+        report = run(write_csv(tmp_path / "signal.csv", mixed_rows()), batch_size=4)
+    finally:
+        cases_written.disconnect(receiver)
+    assert report.imported == 8 and len(seen) == 3
+    assert sum(len(opened) for _stored, opened in seen) == 8
+    for stored, opened in seen:
+        assert stored == sorted(opened)
