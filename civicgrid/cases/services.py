@@ -141,7 +141,7 @@ def _require_dispatch_level(actor, case: Case) -> None:
     levels = dispatch_levels(actor)
     if levels is not None and case.handling_level not in levels:
         raise ServiceError(
-            "above_level",
+            CaseErrorCode.ABOVE_LEVEL,
             _("案件已上报至%(level)s办理，应由该级派遣") % {"level": case.get_handling_level_display()},
             field="handling_level",
         )
@@ -175,20 +175,30 @@ def sync_case_units(case: Case, *, new: bool = False) -> None:
     kernel write (`_finish`, `do_open_case`), after the kind's handlers changed what they change,
     inside the write's transaction. Two small reads (one for a case just inserted, `new`: it has
     no rows yet); writes only the difference."""
-    have = set() if new else set(CaseUnit.objects.filter(case_id=case.pk).values_list("unit_id", flat=True))
+    have = set() if new else {unit for (unit,) in _CASE_UNITS.rows(case_id=case.pk)}
     want = set()
     if case.closed_at is None:
-        want = set(
-            Assignment.objects.filter(case_id=case.pk, status__in=VISIBLE_ASSIGNMENT_STATUSES).values_list(
-                "unit_id", flat=True
-            )
-        )
+        want = {unit for (unit,) in _VISIBLE_UNITS.rows(case_id=case.pk)}
     if have - want:
         CaseUnit.objects.filter(case_id=case.pk, unit_id__in=have - want).delete()
     if want - have:
         CaseUnit.objects.bulk_create(
             [CaseUnit(case_id=case.pk, unit_id=unit) for unit in sorted(want - have)]
         )
+
+
+# Read on every kernel write (intake included): compiled once (core.prepared).
+_CASE_UNITS = Prepared(
+    lambda case_id: CaseUnit.objects.filter(case_id=case_id).values_list("unit_id"), case_id=-7_770_301
+)
+_VISIBLE_UNITS = Prepared(
+    lambda case_id: (
+        Assignment.objects.filter(case_id=case_id, status__in=VISIBLE_ASSIGNMENT_STATUSES)
+        .order_by()
+        .values_list("unit_id")
+    ),
+    case_id=-7_770_302,
+)
 
 
 def rebuild_case_units(case_ids: Iterable[int] | None = None, *, models=None, chunk: int = 900) -> int:
