@@ -2,7 +2,8 @@
 figures or the density map count: the case itself (register, dispatch and lead unit, status,
 close, reopen, merge, place), its clocks (started, stopped met/missed, paused, by the worker), its
 event details (first response, callback, satisfaction, reopen count, channel, category) and its
-assessment exclusion. Connected in `AssessmentConfig.ready`."""
+assessment exclusion; and every batch of the bulk import (its own signal). Connected in
+`AssessmentConfig.ready`."""
 
 from __future__ import annotations
 
@@ -29,18 +30,16 @@ def related_changed(sender, instance, raw=False, **kwargs):
 
 
 def cases_imported(sender, opened=(), **kwargs):
-    """The bulk import's batch signal (civicgrid.events.signals.cases_imported, sent inside the
-    batch's transaction with `opened`, the opening moments of the cases written)."""
+    """The bulk import's batch signal (`civicgrid.events.bulk.cases_written`, sent inside the
+    batch's transaction with `case_ids` and `opened`, the opening moments of the cases written):
+    it writes through the cursor, past the model signals."""
     mark_days_dirty(opened)
 
 
 def connect() -> None:
-    try:  # the bulk import bypasses the model signals; its own signal, where its owner added it
-        from civicgrid.events.signals import cases_imported as imported
-    except ImportError:  # pragma: no cover - until the bulk import sends it
-        imported = None
-    if imported is not None:
-        imported.connect(cases_imported, dispatch_uid="assessment.rollup.imported")
+    from civicgrid.events.bulk import cases_written
+
+    cases_written.connect(cases_imported, dispatch_uid="assessment.rollup.imported")
     for signal in (post_save, post_delete):
         signal.connect(
             case_changed, sender=Case, dispatch_uid=f"assessment.rollup.case.{signal is post_save}"

@@ -29,6 +29,8 @@ from civicgrid.events.models import Category
 from civicgrid.events.services import available_event_actions, do_add_photo, do_event_action, do_report_event
 from civicgrid.events.taxonomy_file import read_taxonomy_file
 from civicgrid.events.taxonomy_services import do_load_taxonomy
+from civicgrid.events.tests.test_bulk import bulk_world  # noqa: F401 - the import's fixtures
+from civicgrid.events.tests.test_event_workflow import events_world  # noqa: F401
 
 from .conftest import CHANNELS, PLACES, TZ, png
 
@@ -376,3 +378,29 @@ def test_the_worker_job_is_registered_and_rebuilds_dirty_days(db):
     assert rebuild_dirty_rollups.call() == {"days": 1}
     # Today stays dirty (and counted live) until it is over.
     assert list(RollupDirtyDay.objects.values_list("day", flat=True)) == [rollups.local_today()]
+
+
+def test_the_bulk_import_marks_its_days_and_figures_stay_right(request, tmp_path):
+    """The import writes through the cursor (no model signals); its batch signal marks the days."""
+    imported_world = request.getfixturevalue("bulk_world")
+    from civicgrid.assessment.models import AssessmentScheme
+    from civicgrid.events.tests.test_bulk import run, write_csv
+    from civicgrid.events.tests.test_bulk_workers import mixed_rows
+
+    march = parse_period("2026-03")
+    leader = imported_world.user("leader")
+    scheme = AssessmentScheme(code="default", name="默认", version=0)
+    rollups.rebuild_all()  # an empty, clean rollup: nothing dirty
+    assert not RollupDirtyDay.objects.exists()
+    report = run(write_csv(tmp_path / "import.csv", mixed_rows()), batch_size=3)
+    assert report.imported == 8
+    opened = set(Case.objects.values_list("opened_at", flat=True))
+    assert set(RollupDirtyDay.objects.values_list("day", flat=True)) == {rollups.day_of(m) for m in opened}
+    args = {"period_start": march.start, "period_end": march.end, "user": leader}
+    live = figures(scheme, source="live", **args)
+    assert sum(r["assessed"] for r in live) >= 1
+    assert figures(scheme, **args) == live
+    assert event_density(leader, march) == event_density(leader, march, source="live")
+    rollups.rebuild_dirty()
+    assert figures(scheme, **args) == live
+    assert FigureRollup.objects.exists()
