@@ -28,6 +28,7 @@ env = environ.Env(
     CIVICGRID_SESSION_AGE_MINUTES=(int, 480),
     CIVICGRID_SECURE_COOKIES=(bool, False),
     CIVICGRID_LOG_LEVEL=(str, "INFO"),
+    CIVICGRID_ROLLUP_SECONDS=(int, 60),
 )
 env_file = BASE_DIR / ".env"
 if env_file.exists():
@@ -157,6 +158,8 @@ CACHES = {
     "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "civicgrid_cache"},
 }
 CIVICGRID_CITIZEN_CACHE = "shared"
+# How often the worker rebuilds the assessment rollups' dirty days (docs/assessment.md).
+CIVICGRID_ROLLUP_SECONDS = env("CIVICGRID_ROLLUP_SECONDS")
 # Trusted reverse proxies in front of the citizen pages (0: use REMOTE_ADDR, ignore X-Forwarded-For).
 CIVICGRID_CITIZEN_PROXY_COUNT = env.int("CIVICGRID_CITIZEN_PROXY_COUNT", default=0)
 
