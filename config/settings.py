@@ -28,6 +28,7 @@ env = environ.Env(
     CIVICGRID_SESSION_AGE_MINUTES=(int, 480),
     CIVICGRID_SECURE_COOKIES=(bool, False),
     CIVICGRID_LOG_LEVEL=(str, "INFO"),
+    CIVICGRID_ROLLUP_SECONDS=(int, 60),
 )
 env_file = BASE_DIR / ".env"
 if env_file.exists():
@@ -123,6 +124,11 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------------------
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'civicgrid.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend plus one queue for writers across processes (core/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "civicgrid.core.sqlite"
+    # Tests on SQLite run in memory, as Django's default for sqlite3 (tools that look for that
+    # engine's name to decide, such as pytest-django's per-worker naming, see it explicitly).
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
     # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two
     # writers queue (busy timeout) instead of failing with "database is locked" mid-transaction.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -152,6 +158,8 @@ CACHES = {
     "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "civicgrid_cache"},
 }
 CIVICGRID_CITIZEN_CACHE = "shared"
+# How often the worker rebuilds the assessment rollups' dirty days (docs/assessment.md).
+CIVICGRID_ROLLUP_SECONDS = env("CIVICGRID_ROLLUP_SECONDS")
 # Trusted reverse proxies in front of the citizen pages (0: use REMOTE_ADDR, ignore X-Forwarded-For).
 CIVICGRID_CITIZEN_PROXY_COUNT = env.int("CIVICGRID_CITIZEN_PROXY_COUNT", default=0)
 

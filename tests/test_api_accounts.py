@@ -293,7 +293,6 @@ def test_a_token_of_a_deactivated_user_and_the_last_used_time(world, time_machin
     when it was not revoked, and writes "last used" at most once a minute."""
     from civicgrid.accounts.services import do_create_api_token
 
-    admin = world.user("admin")
     token, raw = do_create_api_token(actor=None, user=world.user("city"), name="c")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     time_machine.move_to(timezone.now())

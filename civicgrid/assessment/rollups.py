@@ -110,15 +110,29 @@ def mark_days_dirty(days: Iterable[dt.date | dt.datetime]) -> int:
     wanted = {day_of(d) if isinstance(d, dt.datetime) else d for d in days if d is not None}
     if not wanted:
         return 0
-    now = timezone.now()
-    rows = [RollupDirtyDay(day=d, token=uuid.uuid4().hex, marked_at=now) for d in sorted(wanted)]
-    RollupDirtyDay.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["day"], update_fields=["token", "marked_at"]
-    )
+    # Every case change marks its day (intake included): one plain upsert, the same SQL on both
+    # databases, without the ORM's per-call compilation.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [(connection.ops.adapt_datefield_value(d), uuid.uuid4().hex, now) for d in sorted(wanted)]
+    with connection.cursor() as cursor:
+        cursor.executemany(_mark_sql(), rows)
     return len(wanted)
 
 
-def mark_case_dirty(case_id: int | None) -> None:
+def _mark_sql() -> str:
+    meta, quote = RollupDirtyDay._meta, connection.ops.quote_name
+    day, token, marked = (quote(meta.get_field(f).column) for f in ("day", "token", "marked_at"))
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({day}, {token}, {marked}) VALUES (%s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT ({day}) DO UPDATE SET {token} = excluded.{token}, {marked} = excluded.{marked}"
+    )
+
+
+def mark_case_dirty(case_id: int | None, case: Case | None = None) -> None:
+    """Mark the opening day of a case; `case` when the caller holds it already (no query)."""
+    if case is not None and "opened_at" in case.__dict__:
+        mark_days_dirty([case.opened_at])
+        return
     if case_id is None:
         return
     opened = Case.objects.filter(pk=case_id).values_list("opened_at", flat=True).first()

@@ -25,7 +25,8 @@ def case_changed(sender, instance, raw=False, **kwargs):
 def related_changed(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    mark_case_dirty(instance.case_id)
+    # The case is usually at hand (the services pass it): its opening day without a query.
+    mark_case_dirty(instance.case_id, instance._state.fields_cache.get("case"))
 
 
 def cases_imported(sender, opened=(), **kwargs):

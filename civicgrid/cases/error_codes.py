@@ -22,3 +22,4 @@ class CaseErrorCode(StrEnum):
     NO_EXTENSION_REQUEST = "no_extension_request"
     INVALID_TITLE = "invalid_title"
     INVALID_LOCATION = "invalid_location"
+    ABOVE_LEVEL = "above_level"  # dispatching a case escalated above the centre's level

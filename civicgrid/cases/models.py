@@ -205,6 +205,8 @@ class Case(ScopedModel):
                 name="case_closed_opened",
                 condition=Q(closed_at__isnull=False),
             ),
+            # Likely duplicates at intake: open cases in a small lat/lon box (events.duplicates).
+            models.Index(fields=["lat", "lon"], name="case_open_place", condition=OPEN),
         ]
 
     def __str__(self):

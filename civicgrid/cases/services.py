@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.audit.models import ChangeAction
 from civicgrid.audit.services import record_change, snapshot
 from civicgrid.core.errors import NotPermitted, ServiceError
+from civicgrid.core.prepared import Prepared, insert_row
 from civicgrid.core.scope import path_in_scope, scope_paths
 
 from . import clocks, timeline
@@ -97,12 +98,17 @@ def _require(actor, permission: str, case: Case) -> None:
         raise not_found()
 
 
-def _lock(case: Case | int) -> Case:
+def lock_case(case: Case | int) -> Case:
+    """The case re-read under its row lock (SELECT … FOR UPDATE), for a kind's service that changes
+    the case or its details inside its own transaction; a missing case is the kernel's 404."""
     pk = case.pk if isinstance(case, Case) else case
     try:
         return Case.objects.select_for_update().get(pk=pk)
     except Case.DoesNotExist:
         raise not_found() from None
+
+
+_lock = lock_case
 
 
 def _check_version(case: Case, expected_version) -> None:
@@ -135,7 +141,7 @@ def _require_dispatch_level(actor, case: Case) -> None:
     levels = dispatch_levels(actor)
     if levels is not None and case.handling_level not in levels:
         raise ServiceError(
-            "above_level",
+            CaseErrorCode.ABOVE_LEVEL,
             _("案件已上报至%(level)s办理，应由该级派遣") % {"level": case.get_handling_level_display()},
             field="handling_level",
         )
@@ -169,20 +175,30 @@ def sync_case_units(case: Case, *, new: bool = False) -> None:
     kernel write (`_finish`, `do_open_case`), after the kind's handlers changed what they change,
     inside the write's transaction. Two small reads (one for a case just inserted, `new`: it has
     no rows yet); writes only the difference."""
-    have = set() if new else set(CaseUnit.objects.filter(case_id=case.pk).values_list("unit_id", flat=True))
+    have = set() if new else {unit for (unit,) in _CASE_UNITS.rows(case_id=case.pk)}
     want = set()
     if case.closed_at is None:
-        want = set(
-            Assignment.objects.filter(case_id=case.pk, status__in=VISIBLE_ASSIGNMENT_STATUSES).values_list(
-                "unit_id", flat=True
-            )
-        )
+        want = {unit for (unit,) in _VISIBLE_UNITS.rows(case_id=case.pk)}
     if have - want:
         CaseUnit.objects.filter(case_id=case.pk, unit_id__in=have - want).delete()
     if want - have:
         CaseUnit.objects.bulk_create(
             [CaseUnit(case_id=case.pk, unit_id=unit) for unit in sorted(want - have)]
         )
+
+
+# Read on every kernel write (intake included): compiled once (core.prepared).
+_CASE_UNITS = Prepared(
+    lambda case_id: CaseUnit.objects.filter(case_id=case_id).values_list("unit_id"), case_id=-7_770_301
+)
+_VISIBLE_UNITS = Prepared(
+    lambda case_id: (
+        Assignment.objects.filter(case_id=case_id, status__in=VISIBLE_ASSIGNMENT_STATUSES)
+        .order_by()
+        .values_list("unit_id")
+    ),
+    case_id=-7_770_302,
+)
 
 
 def rebuild_case_units(case_ids: Iterable[int] | None = None, *, models=None, chunk: int = 900) -> int:
@@ -237,12 +253,11 @@ def reserve_serials(kind: str, prefix: str, count: int = 1) -> int:
     return the first. The first draw creates the row (a concurrent first draw hits the unique
     constraint and retries as a plain draw). Intake draws one; the bulk import a batch's worth."""
     for _attempt in range(5):
-        row = CaseNumberSequence.objects.select_for_update().filter(kind=kind, prefix=prefix).first()
-        if row is not None:
-            first = row.last_value + 1
-            row.last_value += count
-            row.save(update_fields=["last_value"])
-            return first
+        row = _SEQUENCE.rows(kind=kind, prefix=prefix)
+        if row:
+            pk, last_value = row[0]
+            _advance_sequence(pk, last_value + count)
+            return last_value + 1
         try:
             with transaction.atomic():  # a savepoint: the outer transaction survives a lost race
                 CaseNumberSequence.objects.create(kind=kind, prefix=prefix, last_value=count)
@@ -250,6 +265,29 @@ def reserve_serials(kind: str, prefix: str, count: int = 1) -> int:
         except IntegrityError:
             continue
     raise RuntimeError(f"could not draw a number for {kind}:{prefix}")
+
+
+# Every intake draws a number: the locking read compiled once (core.prepared), the write plain SQL.
+_SEQUENCE = Prepared(
+    lambda kind, prefix: (
+        CaseNumberSequence.objects.select_for_update()
+        .filter(kind=kind, prefix=prefix)
+        .values_list("pk", "last_value")
+    ),
+    kind="\x00sentinel-kind",
+    prefix="\x00sentinel-prefix",
+)
+
+
+def _advance_sequence(pk: int, last_value: int) -> None:
+    meta = CaseNumberSequence._meta
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('last_value').column)} = %s "  # noqa: S608
+            f"WHERE {quote(meta.pk.column)} = %s",
+            [last_value, pk],
+        )
 
 
 def next_serial(kind: str, prefix: str) -> int:
@@ -322,7 +360,7 @@ def do_open_case(
         if priority:
             case.priority = priority
         case.number = make_number(case_kind, case)
-        case.save(force_insert=True)
+        insert_row(case)
         inserted = _field_values(case)
         ctx = ActionContext(case=case, actor=actor, action="open", now=now, data=data)
         if case_kind.on_open is not None:

@@ -3,6 +3,8 @@ transaction (the entry rolls back with the change it describes)."""
 
 from __future__ import annotations
 
+from civicgrid.core.prepared import insert_row
+
 from .choices import TimelineKind
 from .models import Case, TimelineEntry
 
@@ -12,7 +14,7 @@ def _actor(actor):
 
 
 def _write(case: Case, kind: str, actor, now, *, action="", from_status="", to_status="", note="", data=None):
-    return TimelineEntry.objects.create(
+    entry = TimelineEntry(
         case=case,
         kind=kind,
         action=action,
@@ -23,6 +25,8 @@ def _write(case: Case, kind: str, actor, now, *, action="", from_status="", to_s
         data=data or {},
         time=now,
     )
+    insert_row(entry)
+    return entry
 
 
 def opened(case: Case, actor, now, data=None) -> TimelineEntry:

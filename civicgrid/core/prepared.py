@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable
 
 from django.db import connection, connections, router
-from django.db.models import DEFERRED, signals
+from django.db.models import DEFERRED, Model, signals
 
 SENTINEL_TIME = dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)
 
@@ -41,8 +41,12 @@ def _adapt(value):
 class Prepared:
     """One ORM query compiled once per database vendor (see the module docstring)."""
 
-    def __init__(self, build: Callable, **sentinels):
+    def __init__(self, build: Callable, *, sqlite_indexes: dict[str, str] | None = None, **sentinels):
         self.build = build
+        # SQLite only: {table: index} → "FROM table INDEXED BY index". For a query whose best index
+        # SQLite's planner cannot see without statistics; an index that cannot serve the query is
+        # then an error at once, never a silent scan.
+        self.sqlite_indexes = sqlite_indexes or {}
         self.sentinels = sentinels
         self._compiled: dict[str, tuple] = {}
         self._lock = threading.Lock()
@@ -54,8 +58,15 @@ class Prepared:
             return found
         with self._lock:
             queryset = self.build(**self.sentinels)
-            sql, params = queryset.query.sql_with_params()
+            compiler = queryset.query.get_compiler(connection=connection)
+            sql, params = compiler.as_sql()
             params = list(params)
+            if vendor == "sqlite":
+                quote = connection.ops.quote_name
+                for table, index in self.sqlite_indexes.items():
+                    sql = sql.replace(
+                        f"FROM {quote(table)}", f"FROM {quote(table)} INDEXED BY {quote(index)}", 1
+                    )
             positions = {}
             for name, sentinel in self.sentinels.items():
                 adapted = _adapt(sentinel)
@@ -66,12 +77,12 @@ class Prepared:
             taken = [i for where in positions.values() for i in where]
             if len(taken) != len(set(taken)):
                 raise ValueError("two sentinels share a parameter: choose distinct sentinel values")
-            found = (queryset.model, sql, params, positions)
+            found = (queryset.model, sql, params, positions, _row_plan(compiler))
             self._compiled[vendor] = found
         return found
 
     def sql(self, **values) -> tuple[str, list]:
-        _model, sql, params, positions = self._compile()
+        _model, sql, params, positions, _plan = self._compile()
         params = list(params)
         for name, where in positions.items():
             value = _adapt(values[name])
@@ -87,11 +98,42 @@ class Prepared:
             return cursor.fetchall()
 
     def instances(self, **values) -> list:
-        """Model instances, with the model fields' database converters applied (RawQuerySet);
-        annotations come as the driver returns them."""
-        model = self._compile()[0]
-        sql, params = self.sql(**values)
-        return list(model.objects.raw(sql, params))
+        """Model instances as the ORM builds them for this query (`only()` leaves the other fields
+        deferred), the database converters applied to every column, annotations set as attributes.
+        Queries with `select_related` are not supported (use `rows`)."""
+        model, _sql, _params, _positions, plan = self._compile()
+        if plan is None:
+            raise TypeError("instances() needs a model query without select_related/values()")
+        init_list, start, end, converters, annotations = plan
+        db = connection.alias
+        found = []
+        for row in self.rows(**values):
+            if converters:
+                row = list(row)
+                for pos, (functions, expression) in converters.items():
+                    value = row[pos]
+                    for convert in functions:
+                        value = convert(value, expression, connection)
+                    row[pos] = value
+            instance = model.from_db(db, init_list, row[start:end])
+            for name, pos in annotations.items():
+                setattr(instance, name, row[pos])
+            found.append(instance)
+        return found
+
+
+def _row_plan(compiler):
+    """What Django's ModelIterable reads from a compiled query to build instances: the model's
+    columns, the converters and the annotations' positions (None for values()/select_related)."""
+    klass_info = compiler.klass_info
+    if not klass_info or klass_info.get("related_klass_infos") or compiler.query.values_select:
+        return None
+    select = compiler.select
+    fields = klass_info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    converters = compiler.get_converters([column[0] for column in select])
+    return init_list, start, end, converters, dict(compiler.annotation_col_map)
 
 
 # --- single rows, without the ORM's per-call compilation -------------------------------------------
@@ -99,21 +141,28 @@ class Prepared:
 _INSERT_SQL: dict[tuple, tuple] = {}
 
 
-def _has_save_receivers(model) -> bool:
-    return signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)
+def _needs_save(model) -> bool:
+    """Whether saving `model` runs code of its own (a save() override) or is more than one table
+    (multi-table inheritance): then only save() does it right."""
+    return model.save is not Model.save or bool(model._meta.parents)
 
 
 def insert_row(instance) -> None:
     """INSERT `instance` as `save(force_insert=True)` would — the fields' `pre_save` (auto_now…) and
     `get_db_prep_save` (JSON, datetimes), the new primary key set on the instance — with the SQL
-    written once per model. For the append-only rows written on every intake (audit chain rows).
-    Models with save signal receivers go through `save()` so that nothing listening is skipped."""
+    written once per model, and `pre_save`/`post_save` sent as save() sends them. For the rows
+    written on every intake (the case, its details, timeline and audit rows). Models with a save()
+    of their own or with parents go through `save()`, so that nothing is skipped."""
     model = type(instance)
     meta = model._meta
-    if _has_save_receivers(model):
+    if _needs_save(model):
         instance.save(force_insert=True)
         return
     conn = connections[router.db_for_write(model, instance=instance)]
+    if signals.pre_save.has_listeners(model):
+        signals.pre_save.send(
+            sender=model, instance=instance, raw=False, using=conn.alias, update_fields=None
+        )
     key = (conn.alias, meta.label)
     found = _INSERT_SQL.get(key)
     if found is None:
@@ -135,6 +184,10 @@ def insert_row(instance) -> None:
             setattr(instance, meta.auto_field.attname, pk)
     instance._state.adding = False
     instance._state.db = conn.alias
+    if signals.post_save.has_listeners(model):
+        signals.post_save.send(
+            sender=model, instance=instance, created=True, update_fields=None, raw=False, using=conn.alias
+        )
 
 
 def instance_from(model, **values):

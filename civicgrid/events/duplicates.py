@@ -16,7 +16,7 @@ from django.conf import settings
 
 from civicgrid.areas.coords import haversine_km
 from civicgrid.cases.models import Case
-from civicgrid.core.prepared import SENTINEL_TIME, Prepared
+from civicgrid.core.prepared import SENTINEL_TIME, Prepared, instance_from
 
 DEFAULT_RADIUS_M = 100.0
 DEFAULT_WINDOW_HOURS = 72.0
@@ -43,7 +43,7 @@ def find_possible_duplicates(category, lon, lat, at: dt.datetime, exclude_id=Non
     d_lon = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
     window_start = at - dt.timedelta(hours=window_hours())
     found = []
-    for case in _CANDIDATES.instances(
+    for row in _CANDIDATES.rows(
         category=category.pk if hasattr(category, "pk") else category,
         start=window_start,
         end=at,
@@ -52,18 +52,22 @@ def find_possible_duplicates(category, lon, lat, at: dt.datetime, exclude_id=Non
         south=lat - d_lat,
         north=lat + d_lat,
     ):
-        if exclude_id is not None and case.pk == exclude_id:
+        if exclude_id is not None and row[0] == exclude_id:
             continue
-        metres = haversine_km(lon, lat, case.lon, case.lat) * 1000.0
+        metres = haversine_km(lon, lat, row[-2], row[-1]) * 1000.0
         if metres <= radius:
-            found.append((metres, case))
+            found.append((metres, row))
     found.sort(key=lambda pair: pair[0])  # stable: equal distances stay oldest first
-    return [case for _metres, case in found[:MAX_SHOWN]]
+    # Instances for the few kept, with the columns intake shows and checks (the rest deferred).
+    return [instance_from(Case, **dict(zip(SHOWN, row, strict=True))) for _metres, row in found[:MAX_SHOWN]]
+
+
+# What intake shows of a possible duplicate and needs to check the reader's scope; lon/lat last.
+SHOWN = ("id", "kind", "number", "title", "status", "path", "lon", "lat")
 
 
 def _candidates(category, start, end, west, east, south, north):
-    # The oldest 50 in the box (a busy corner may hold dozens), with the few columns intake shows
-    # and checks: number, title, status and the path for the reader's scope; the rest deferred.
+    # The oldest CANDIDATES in the box (a busy corner may hold dozens), as plain rows.
     return (
         Case.objects.filter(
             kind="event",
@@ -74,14 +78,17 @@ def _candidates(category, start, end, west, east, south, north):
             lon__range=(west, east),
             lat__range=(south, north),
         )
-        .only("id", "kind", "number", "title", "status", "path", "lon", "lat", "opened_at")
-        .order_by("opened_at", "id")[:CANDIDATES]
+        .order_by("opened_at", "id")
+        .values_list(*SHOWN)[:CANDIDATES]
     )
 
 
 # Intake asks this for every located event: compiled once (core.prepared).
 _CANDIDATES = Prepared(
     _candidates,
+    # Without statistics SQLite would walk every open case of the window (thousands in a busy
+    # city) by opening time; the lat/lon box of the partial place index holds a handful.
+    sqlite_indexes={"cases_case": "case_open_place"},
     category=-7_770_101,
     start=SENTINEL_TIME,
     end=SENTINEL_TIME + dt.timedelta(seconds=1),

@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -30,13 +31,14 @@ from civicgrid.cases.choices import Priority as CasePriority
 from civicgrid.cases.models import Case
 from civicgrid.cases.services import can_act, do_apply_action, do_open_case
 from civicgrid.core.errors import ServiceError
-from civicgrid.core.prepared import instance_from
+from civicgrid.core.prepared import Prepared, instance_from
 
 from .classify import Classifier
 from .duplicates import find_possible_duplicates
 from .models import Category, Channel, EventDetails
 from .models.taxonomy import Priority as CategoryPriority
 from .models.taxonomy import QuestionType
+from .photo_files import photo_files_kept_only_on_success
 
 
 class EventErrorCode(StrEnum):
@@ -114,19 +116,25 @@ def check_photo(upload, field_name: str = "photos") -> CheckedPhoto:
 # --- category and answers -------------------------------------------------------------------------
 
 
-# Intake resolves a category on every submission: one plain query that also tells whether the
-# parent is active and whether active children exist (a 大类 with 小类 is not a valid choice).
-_CATEGORY_SQL = """
-    SELECT c.*, p.is_active AS _parent_active,
-           EXISTS(SELECT 1 FROM events_category k WHERE k.parent_id = c.id AND k.is_active)
-             AS _has_active_children
-    FROM events_category c LEFT JOIN events_category p ON p.id = c.parent_id
-    WHERE c.code = %s
-"""
+def _category_query(code):
+    # The category with whether its parent is active and whether active children exist (a 大类
+    # with 小类 is not a valid choice): one query.
+    return (
+        Category.objects.filter(code=code)
+        .annotate(
+            _parent_active=F("parent__is_active"),
+            _has_active_children=Exists(Category.objects.filter(parent=OuterRef("pk"), is_active=True)),
+        )
+        .order_by()
+    )
+
+
+# Intake resolves a category on every submission: compiled once (core.prepared).
+_CATEGORY = Prepared(_category_query, code="\x00sentinel-category")
 
 
 def _category_by_code(code: str) -> Category | None:
-    found = next(iter(Category.objects.raw(_CATEGORY_SQL, [code])), None)
+    found = next(iter(_CATEGORY.instances(code=code)), None)
     if found is not None and (
         (found.parent_id is not None and not found._parent_active) or found._has_active_children
     ):
@@ -313,9 +321,16 @@ class IntakeResult:
     possible_duplicates: list[Case] = field(default_factory=list)
 
 
+# Most submissions carry a fresh idempotency key: the probe is compiled once (core.prepared).
+_KEY_TAKEN = Prepared(
+    lambda key: EventDetails.objects.filter(idempotency_key=key).values_list("pk")[:1],
+    key="\x00sentinel-key",
+)
+
+
 def _existing(key, actor) -> IntakeResult | None:
     # A cheap probe first: nearly every submission carries a fresh key.
-    if not EventDetails.objects.filter(idempotency_key=key).exists():
+    if not _KEY_TAKEN.rows(key=key):
         return None
     details = EventDetails.objects.filter(idempotency_key=key).select_related("case").first()
     if details is None:
@@ -389,7 +404,7 @@ def report_event(
         "address": (address or "").strip()[:200],
     }
     try:
-        with transaction.atomic():
+        with photo_files_kept_only_on_success(), transaction.atomic():
             case = do_open_case(
                 "event",
                 actor=actor,

@@ -34,12 +34,14 @@ from civicgrid.core.deadlines import Limit
 from civicgrid.core.deadlines import Unit as TimeUnit
 from civicgrid.core.errors import ServiceError
 from civicgrid.core.personal_data import can_reveal
+from civicgrid.core.prepared import insert_row
 
 from . import timeline
 from .catalogue import resolve_dispatch, summon_candidates
 from .intake import EventErrorCode, IntakeResult, check_photo, report_event, resolve_category
 from .models import EmergencyService, EventDetails, EventPhoto, PhotoStage, Satisfaction
 from .numbering import SERIAL_WIDTH, event_number_prefix
+from .photo_files import photo_files_kept_only_on_success, written
 from .workflow import WORKFLOW, EventStatus
 
 __all__ = ["EVENT_KIND", "IntakeResult", "do_report_event"]
@@ -129,7 +131,8 @@ def event_limit(case: Case, clock: str) -> Limit | None:
 
 
 def on_open(ctx: ActionContext) -> None:
-    details = EventDetails.objects.create(case=ctx.case, **ctx.data["details"])
+    details = EventDetails(case=ctx.case, **ctx.data["details"])
+    insert_row(details)
     record_change(
         actor=ctx.actor, action=ChangeAction.CREATE, instance=details, before=None, after=snapshot(details)
     )
@@ -558,6 +561,7 @@ def _store_photo(case: Case, checked, stage: str, actor, now) -> EventPhoto:
         uploaded_at=now,
     )
     photo.file.save(f"{uuid.uuid4().hex}.{ext}", checked.file, save=False)
+    written(photo.file)
     photo.save(force_insert=True)
     # The audit stores the file's name: a FieldFile is not JSON.
     after = {**snapshot(photo, fields=PHOTO_AUDIT_FIELDS), "file": photo.file.name}
@@ -572,8 +576,8 @@ def do_add_photo(case: Case | int, upload, *, actor, stage: str = PhotoStage.REP
     if stage not in PhotoStage.values:
         raise ServiceError(EventErrorCode.INVALID_PHOTO, _("照片阶段无效"), field="stage")
     permission = "cases.handle_case" if stage == PhotoStage.EVIDENCE else "cases.report_case"
-    with transaction.atomic():
-        case = kernel._lock(case)
+    with photo_files_kept_only_on_success(), transaction.atomic():
+        case = kernel.lock_case(case)
         if not kernel.can_act(actor, "cases.view_case", case) or not kernel.can_act(actor, permission, case):
             raise kernel.not_found()
         details_of(case)

@@ -145,6 +145,7 @@ def test_worker_command_delivers_and_runs_the_periodic_sweep(caplog):
     assert PeriodicJob.objects.get(name="notifications.deliver_due").last_worker == "cmd"
     # Every registered periodic job ran once (other apps register theirs, e.g. the case timers).
     assert sorted(DBTaskResult.objects.values_list("task_path", "status")) == [
+        ("civicgrid.assessment.tasks.rebuild_dirty_rollups", "SUCCESSFUL"),
         ("civicgrid.cases.timers.sweep_deadlines_task", "SUCCESSFUL"),
         ("civicgrid.notifications.tasks.deliver_due_outbound", "SUCCESSFUL"),
         ("civicgrid.notifications.tasks.deliver_outbound", "SUCCESSFUL"),
