@@ -25,7 +25,7 @@ from . import timeline
 from .choices import LIVE_ASSIGNMENT_STATUSES, AssignmentRole, AssignmentStatus
 from .error_codes import CaseErrorCode
 from .models import Assignment, Case
-from .services import _begin, _finish, _require_open
+from .services import _begin, _finish, _require_dispatch_level, _require_open
 
 SUMMON = "cases.dispatch_case"  # the centre that dispatches may summon
 REPORT_IN = "cases.handle_case"  # through the summoned unit's own assignment
@@ -40,6 +40,7 @@ def do_summon(
     with transaction.atomic():
         case = _begin(case, actor, SUMMON, expected_version)
         _require_open(case)
+        _require_dispatch_level(actor, case)  # a case escalated above the centre is the higher one's
         if not units:
             raise ServiceError(CaseErrorCode.NO_UNIT, _("请选择要召集的部门"), field="units")
         allowed_ids = {getattr(u, "pk", u) for u in allowed}

@@ -185,3 +185,22 @@ def test_the_level_check_keeps_reach_first(events_world, api_client_for):
         f"/api/v1/events/{case.pk}/actions/dispatch/", {"expected_version": case.version}, format="json"
     )
     assert response.status_code == 404
+
+
+def test_a_township_cannot_summon_departments_onto_a_case_escalated_to_the_county(events_world):
+    from civicgrid.cases.summon import do_summon
+
+    w = events_world
+    case = _escalated_to_county(w)
+    before = (case.version, Assignment.objects.filter(case=case).count())
+    with pytest.raises(ServiceError) as exc:
+        do_summon(
+            case,
+            [w.units["chengguan"]],
+            actor=w.user("township"),
+            expected_version=case.version,
+            allowed=[w.units["chengguan"]],
+        )
+    assert (exc.value.code, exc.value.field) == ("above_level", "handling_level")
+    case.refresh_from_db()
+    assert (case.version, Assignment.objects.filter(case=case).count()) == before
