@@ -301,15 +301,20 @@ def _aggregate(
             .values(key)
             .annotate(**{n: (Count("pk") if n == "backlog" else zero) for n in conds})
         )
-    merged: dict = {}
-    for data in current.union(*earlier, all=True):
+    return list(_add_up(current.union(*earlier, all=True), key, conds).values())
+
+
+def _add_up(rows, key: str, names, merged: dict | None = None) -> dict:
+    """Rows of counts summed per `key` (into `merged` when given): {key value: row}."""
+    merged = {} if merged is None else merged
+    for data in rows:
         row = merged.get(data[key])
         if row is None:
             merged[data[key]] = dict(data)
         else:
-            for name in conds:
+            for name in names:
                 row[name] += data[name]
-    return list(merged.values())
+    return merged
 
 
 def figures(
@@ -382,13 +387,7 @@ def _counts(scheme, period: Period, user, area, group_by: str, level, category, 
     merged = {row[key]: row for row in rollup_reads.figure_rows(scheme, plan, area, group_by, level)}
     live_q = rollup_reads.live_days_q(plan["dirty"], plan["today"], before=plan["end"])
     live = [] if live_q is None else _aggregate(scheme, period, user, area, group_by, level, None, live_q)
-    for data in live:
-        row = merged.get(data[key])
-        if row is None:
-            merged[data[key]] = dict(data)
-        else:
-            for name in COUNTS:
-                row[name] += data[name]
+    _add_up(live, key, COUNTS, merged)
     # A group whose counts are all zero has nothing to report (the live query never yields one).
     return [row for row in merged.values() if any(row[name] for name in COUNTS)]
 

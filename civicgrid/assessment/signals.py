@@ -22,8 +22,12 @@ def case_changed(sender, instance, raw=False, **kwargs):
     mark_days_dirty([instance.opened_at])
 
 
-def related_changed(sender, instance, raw=False, **kwargs):
+def related_changed(sender, instance, raw=False, created=False, **kwargs):
     if raw:
+        return
+    if created and sender is EventDetails:
+        # New details are only ever written with their new case, in the same transaction (intake's
+        # on_open; the bulk import marks its own days), and the case's save has marked the day.
         return
     # The case is usually at hand (the services pass it): its opening day without a query.
     mark_case_dirty(instance.case_id, instance._state.fields_cache.get("case"))

@@ -13,11 +13,11 @@ import json
 import uuid
 from collections.abc import Iterable
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from civicgrid.core.personal_data import MASKERS
-from civicgrid.core.prepared import Prepared, insert_row
+from civicgrid.core.prepared import Prepared, insert_row, update_row
 from civicgrid.core.request_context import current_request_id
 
 from .hashing import GENESIS, default_algorithm, digest
@@ -83,18 +83,6 @@ _HEAD = Prepared(
 )
 
 
-def _advance_head(name: str, last_hash: str, last_id: int, count: int) -> None:
-    quote = connection.ops.quote_name
-    meta = ChainHead._meta
-    columns = [quote(meta.get_field(f).column) for f in ("last_hash", "last_id", "count", "name")]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(meta.db_table)} SET {columns[0]} = %s, {columns[1]} = %s, {columns[2]} = %s "  # noqa: S608
-            f"WHERE {columns[3]} = %s",
-            [last_hash, last_id, count, name],
-        )
-
-
 def _append(model, **values):
     """Append one row to `model`'s chain under the chain-head lock."""
     if not transaction.get_connection().in_atomic_block:
@@ -111,7 +99,7 @@ def _append(model, **values):
     row = model(prev_hash=last_hash, hash_alg=alg, **values)
     row.hash = digest(alg, last_hash, row_payload(row))
     insert_row(row)
-    _advance_head(model.CHAIN, row.hash, row.pk, count + 1)
+    update_row(ChainHead, model.CHAIN, last_hash=row.hash, last_id=row.pk, count=count + 1)
     return row
 
 

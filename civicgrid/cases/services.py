@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.audit.models import ChangeAction
 from civicgrid.audit.services import record_change, snapshot
 from civicgrid.core.errors import NotPermitted, ServiceError
-from civicgrid.core.prepared import Prepared, insert_row
+from civicgrid.core.prepared import Prepared, insert_row, update_row
 from civicgrid.core.scope import path_in_scope, scope_paths
 
 from . import clocks, timeline
@@ -256,7 +256,7 @@ def reserve_serials(kind: str, prefix: str, count: int = 1) -> int:
         row = _SEQUENCE.rows(kind=kind, prefix=prefix)
         if row:
             pk, last_value = row[0]
-            _advance_sequence(pk, last_value + count)
+            update_row(CaseNumberSequence, pk, last_value=last_value + count)
             return last_value + 1
         try:
             with transaction.atomic():  # a savepoint: the outer transaction survives a lost race
@@ -267,7 +267,7 @@ def reserve_serials(kind: str, prefix: str, count: int = 1) -> int:
     raise RuntimeError(f"could not draw a number for {kind}:{prefix}")
 
 
-# Every intake draws a number: the locking read compiled once (core.prepared), the write plain SQL.
+# Every intake draws a number: the locking read compiled once (core.prepared).
 _SEQUENCE = Prepared(
     lambda kind, prefix: (
         CaseNumberSequence.objects.select_for_update()
@@ -277,17 +277,6 @@ _SEQUENCE = Prepared(
     kind="\x00sentinel-kind",
     prefix="\x00sentinel-prefix",
 )
-
-
-def _advance_sequence(pk: int, last_value: int) -> None:
-    meta = CaseNumberSequence._meta
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('last_value').column)} = %s "  # noqa: S608
-            f"WHERE {quote(meta.pk.column)} = %s",
-            [last_value, pk],
-        )
 
 
 def next_serial(kind: str, prefix: str) -> int:

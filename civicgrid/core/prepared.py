@@ -190,6 +190,22 @@ def insert_row(instance) -> None:
         )
 
 
+def update_row(model, pk, **values) -> None:
+    """UPDATE the row of `model` whose primary key is `pk`, setting `values` (field names), with
+    the fields' `get_db_prep_save`: for the one-row counters every intake advances (the audit chain
+    head, the number sequence). No signals are sent, as with `QuerySet.update()`."""
+    meta = model._meta
+    fields = [meta.get_field(name) for name in values]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s",  # noqa: S608
+            [*params, pk],
+        )
+
+
 def instance_from(model, **values):
     """A model instance of a row known without a query (e.g. from an in-memory index): the given
     fields set, every other field deferred — reading one loads it, as with `.only()`."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 from django.conf import settings
@@ -254,21 +254,12 @@ def resolve_place(lon, lat, crs: str = "wgs84", area_code: str | None = None) ->
         except CoordinateError as exc:
             raise ServiceError(exc.code, exc.message, field=exc.field) from None
         if found.status == LocateStatus.GRID:
-            village = _area_of(found.area)
-            record = found.grid
-            grid = instance_from(
-                Grid,
-                id=record.id,
-                code=record.code,
-                name=record.name,
-                kind=record.kind,
-                village_id=record.village_id,
-                path=record.path,
-            )
+            village = _from_record(Area, found.area)
+            grid = _from_record(Grid, found.grid)
             grid.village = village
             return Place(village, grid, found.lon, found.lat)
         if found.status == LocateStatus.AREA:
-            return Place(_area_of(found.area), None, found.lon, found.lat)
+            return Place(_from_record(Area, found.area), None, found.lon, found.lat)
         if not _has(area_code):
             raise ServiceError(EventErrorCode.UNLOCATED, found.reason, field="location")
         return Place(_area_by_code(area_code), None, found.lon, found.lat)
@@ -279,18 +270,11 @@ def resolve_place(lon, lat, crs: str = "wgs84", area_code: str | None = None) ->
     return Place(_area_by_code(area_code), None, None, None)
 
 
-def _area_of(record) -> Area:
-    # The locate index already holds what intake needs of the area (no query); other fields load
+def _from_record(model, record):
+    # The locate index's record (areas.spatial_index: AreaRecord, GridRecord) already holds what
+    # intake needs of the area or grid, under the models' field names: no query; other fields load
     # on first use.
-    return instance_from(
-        Area,
-        id=record.id,
-        code=record.code,
-        name=record.name,
-        level=record.level,
-        path=record.path,
-        parent_id=record.parent_id,
-    )
+    return instance_from(model, **{f.name: getattr(record, f.name) for f in fields(record)})
 
 
 def _area_by_code(code) -> Area:
