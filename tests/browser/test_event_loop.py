@@ -132,6 +132,9 @@ def test_one_event_through_the_whole_loop(loop_world, as_user, screenshot, tmp_p
     assert status(worker) == "已上报"
     assert worker.inner_text("#event-channel") == "网格巡查"
     assert worker.locator("#event-photos img").count() == 1
+    # The thumbnails load lazily: below the phone's fold they load once scrolled to.
+    worker.locator("#event-photos img").scroll_into_view_if_needed()
+    worker.wait_for_function("document.querySelector('#event-photos img').complete")
     assert worker.evaluate("document.querySelector('#event-photos img').naturalWidth") == 96
     screenshot(worker, "2-reported")
 
