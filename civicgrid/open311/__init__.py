@@ -1,0 +1,1 @@
+"""Open311 GeoReport v2 server (docs/open311.md)."""
