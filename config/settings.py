@@ -82,7 +82,9 @@ INSTALLED_APPS = [
     "civicgrid.areas",
     "civicgrid.accounts",
     "civicgrid.cases",
+    "civicgrid.textintel",
     "civicgrid.events",
+    "civicgrid.open311",
     "civicgrid.assessment",
     "civicgrid.web",
 ]

@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/v1/", include("civicgrid.events.api.urls")),
     path("api/v1/", include("civicgrid.assessment.api.urls")),
     path("api/v1/", include("civicgrid.notifications.api.urls")),
+    path("open311/", include("civicgrid.open311.urls")),
+    path("", include("civicgrid.textintel.urls")),
     path("", include("civicgrid.accounts.urls")),
     path("", include("civicgrid.areas.urls")),
     path("", include("civicgrid.cases.urls")),

@@ -1,0 +1,4 @@
+"""URLs of open311."""
+
+app_name = "open311"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""URLs of textintel."""
+
+app_name = "textintel"
+urlpatterns: list = []
