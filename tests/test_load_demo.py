@@ -45,10 +45,18 @@ def test_load_demo_creates_the_city_units_and_one_login_per_role():
     assert Unit.objects.count() == 38
     logins = User.objects.exclude(password__startswith="!")  # grid-worker staff records have no login
     assert logins.count() == 9
-    assert User.objects.count() == 9 + 399  # every other grid's worker is a staff record
+    assert (
+        User.objects.count() == 9 + 399 + 1
+    )  # every other grid's worker is a staff record; the demo Open311 client
     assert sorted(
         RoleAssignment.objects.filter(user__in=logins).values_list("role__code", flat=True)
-    ) == sorted(SYSTEM_ROLES)
+    ) == sorted(set(SYSTEM_ROLES) - {"open311_client"})
+    # The demo Open311 client's service account holds that role and cannot log in.
+    assert "api_key" in output
+    assert (
+        RoleAssignment.objects.filter(role__code="open311_client", user__password__startswith="!").count()
+        == 1
+    )
     assert not User.objects.filter(is_superuser=True).exists()
     assert not User.objects.filter(is_staff=True).exists()
     for username in DEMO_LOGINS:

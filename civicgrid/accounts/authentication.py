@@ -42,6 +42,21 @@ _TOKEN_USER = Prepared(
 )
 
 
+def user_for_token(raw: str):
+    """The active user behind a live token (its id in `user._token_id`), or None for an unknown,
+    expired or revoked token. Writes the token's "last used" time at most once a minute."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    now = timezone.now()
+    found = _TOKEN_USER.instances(digest=token_digest(raw), now=now, stale_before=now - LAST_USED_RESOLUTION)
+    if not found:
+        return None
+    user = found[0]
+    if user._token_stale:
+        ApiToken.objects.filter(pk=user._token_id).update(last_used_at=now)
+    return user
+
+
 class ApiTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
@@ -51,15 +66,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2 or not header[1].startswith(TOKEN_PREFIX):
             raise exceptions.AuthenticationFailed(_("令牌格式无效。"))
-        now = timezone.now()
-        found = _TOKEN_USER.instances(
-            digest=token_digest(header[1]), now=now, stale_before=now - LAST_USED_RESOLUTION
-        )
-        if not found:
+        user = user_for_token(header[1])
+        if user is None:
             raise exceptions.AuthenticationFailed(_("令牌无效、已过期或已吊销。"))
-        user = found[0]
-        if user._token_stale:
-            ApiToken.objects.filter(pk=user._token_id).update(last_used_at=now)
         return user, user._token_id
 
     def authenticate_header(self, request):

@@ -140,6 +140,13 @@ SYSTEM_ROLES: dict[str, dict] = {
             *_CASE_VIEW,
         ],
     },
+    # The service account behind an Open311 client's api_key (civicgrid.open311): it reports events
+    # and reads them within the area its key is bound to, nothing else; it cannot log in.
+    "open311_client": {
+        "name": _("Open311 接入客户端"),
+        "description": _("通过 Open311 接口上报和查询本区域的事件（接口专用账号，不能登录）"),
+        "permissions": [*_CASE_VIEW, "cases.report_case"],
+    },
     "administrator": {
         "name": _("系统管理员"),
         "description": _("维护区划、网格、单位、用户与授权（不含审计与个人信息查看，三员分立）"),
@@ -175,6 +182,7 @@ _EVENTS_TAXONOMY_PERMISSIONS = {
     "mediator": ["events.view_category"],
     "leader": ["events.view_category", "events.view_dispatchrule"],
     "auditor": ["events.view_category", "events.view_dispatchrule"],
+    "open311_client": ["events.view_category"],
     "administrator": [
         *(f"events.{v}_category" for v in ("view", "add", "change")),
         *(f"events.{v}_dispatchrule" for v in ("view", "add", "change", "delete")),

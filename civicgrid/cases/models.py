@@ -452,7 +452,13 @@ class TimelineEntry(models.Model):
         verbose_name = _("时间线记录")
         verbose_name_plural = pgettext_lazy("plural", "时间线记录")
         ordering = ["time", "id"]
-        indexes = [models.Index(fields=["case", "time"], name="timeline_case_time")]
+        indexes = [
+            models.Index(fields=["case", "time"], name="timeline_case_time"),
+            # The feed of status changes by time (Open311's servicerequestupdates).
+            models.Index(
+                fields=["time", "id"], name="timeline_transition_time", condition=models.Q(kind="transition")
+            ),
+        ]
 
     def __str__(self):
         return f"{self.case_id} {self.kind} {self.action}"

@@ -54,6 +54,22 @@ def _is_cjk(value: str) -> bool:
 
 MASKERS = {"name": mask_name, "phone": mask_phone, "id_card": mask_id_card}
 
+# Numbers a free text may carry: resident ID numbers (18 characters, the last may be X), mobile
+# numbers (11 digits from 1[3-9], optionally written +86 / 86 / with spaces or dashes), e-mail addresses.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def mask_text(value: str | None) -> str:
+    """A free text (a description, a note) with the ID numbers, mobile numbers and e-mail addresses
+    in it masked, for readers who must not see personal data (public and machine interfaces)."""
+    if not value:
+        return value or ""
+    value = _ID_IN_TEXT.sub(lambda m: mask_id_card(m.group()), value)
+    value = _MOBILE_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group())[-11:]), value)
+    return _EMAIL_IN_TEXT.sub(lambda m: "***@" + m.group().rsplit("@", 1)[1], value)
+
 
 def can_reveal(user, path: str | None) -> bool:
     """True when the user holds the reveal permission in an area covering `path`."""

@@ -490,22 +490,28 @@ def citizen_status(case: Case) -> dict:
     return {"text": str(words), "modifier": modifier}
 
 
+def public_words(entry) -> str | None:
+    """What a timeline entry says to the public (citizen words), or None for an internal entry."""
+    if entry.kind == "opened":
+        return str(_("收到您的反映"))
+    if entry.kind != "transition":
+        return None
+    if entry.action == "transfer":
+        return _("属于紧急情况，已转交 %(target)s 处理") % {"target": entry.data.get("target", "")}
+    if entry.action == "callback":
+        label = dict(Satisfaction.choices).get(entry.data.get("satisfaction"), "")
+        return _("已回访，评价：%(label)s") % {"label": label}
+    if entry.action in _ACTION_WORDS:
+        return str(_ACTION_WORDS[entry.action])
+    return None
+
+
 def public_timeline(case: Case) -> list[dict]:
     """The case's timeline in citizen words: time and what happened, nothing else."""
     rows: list[dict] = []
     for entry in case.timeline.filter(kind__in=("opened", "transition")).order_by("time", "id"):
-        if entry.kind == "opened":
-            text = _("收到您的反映")
-        elif entry.action == "transfer":
-            text = _("属于紧急情况，已转交 %(target)s 处理") % {"target": entry.data.get("target", "")}
-        elif entry.action == "callback":
-            label = dict(Satisfaction.choices).get(entry.data.get("satisfaction"), "")
-            text = _("已回访，评价：%(label)s") % {"label": label}
-        elif entry.action in _ACTION_WORDS:
-            text = str(_ACTION_WORDS[entry.action])
-        else:
-            continue
-        if rows and rows[-1]["text"] == text:
+        text = public_words(entry)
+        if text is None or (rows and rows[-1]["text"] == text):
             continue
         rows.append({"time": entry.time, "text": text})
     return rows

@@ -25,3 +25,24 @@ class TaxonomyErrorCode(StrEnum):
     DUPLICATE_RULE = "duplicate_rule"  # an active rule for the same category and area exists
     INACTIVE_TARGET = "inactive_target"  # a rule for an inactive category or area
     INVALID_FILE = "invalid_file"  # a taxonomy file that is not JSON of the expected shape
+
+
+class EventErrorCode(StrEnum):
+    """Error codes of event intake and the event workflow."""
+
+    UNKNOWN_CATEGORY = "unknown_category"
+    INVALID_CHANNEL = "invalid_channel"
+    REQUIRED = "required"
+    INVALID_ANSWER = "invalid_answer"
+    MISSING_LOCATION = "missing_location"
+    UNLOCATED = "unlocated"
+    UNKNOWN_AREA = "unknown_area"
+    PHOTO_TOO_LARGE = "photo_too_large"
+    NOT_AN_IMAGE = "not_an_image"
+    IDEMPOTENCY_KEY_TAKEN = "idempotency_key_taken"
+    NOT_AN_EVENT = "not_an_event"
+    INVALID_MERGE = "invalid_merge"
+    OBJECTION_WINDOW_PASSED = "objection_window_passed"
+    INVALID_SATISFACTION = "invalid_satisfaction"
+    EVIDENCE_REQUIRED = "evidence_required"
+    INVALID_PHOTO = "invalid_photo"

@@ -22,6 +22,7 @@ from civicgrid.areas.choices import Crs
 from civicgrid.areas.models import Area
 from civicgrid.cases.forms import NOTE_MAX, ActionForm, UnitsForm
 
+from .answers import LONG_TEXT_MAX
 from .catalogue import resolve_dispatch
 from .models import Category, Channel, EmergencyService, EventPhoto, PhotoStage, Satisfaction
 from .models.taxonomy import QuestionType
@@ -287,6 +288,14 @@ class IntakeForm(forms.Form):
         kw = {"label": q["label"], "required": False}
         if qtype == QuestionType.CHOICE:
             field = forms.ChoiceField(choices=[("", "—")] + [(c, c) for c in q.get("choices", ())], **kw)
+        elif qtype == QuestionType.MULTI_CHOICE:
+            field = forms.MultipleChoiceField(
+                choices=[(c, c) for c in q.get("choices", ())], widget=forms.CheckboxSelectMultiple, **kw
+            )
+        elif qtype == QuestionType.DATETIME:
+            field = forms.CharField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **kw)
+        elif qtype == QuestionType.LONG_TEXT:
+            field = forms.CharField(max_length=LONG_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}), **kw)
         elif qtype == QuestionType.BOOL:
             field = forms.ChoiceField(choices=[("", "—"), ("true", _("是")), ("false", _("否"))], **kw)
         elif qtype == QuestionType.DATE:

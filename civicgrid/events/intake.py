@@ -13,15 +13,12 @@ leaves no row behind. A repeated submission (same idempotency key) returns the o
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field, fields
-from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.coords import CoordinateError
@@ -33,32 +30,14 @@ from civicgrid.cases.services import can_act, do_apply_action, do_open_case
 from civicgrid.core.errors import ServiceError
 from civicgrid.core.prepared import Prepared, instance_from
 
+from .answers import clean_answer
 from .classify import Classifier
 from .duplicates import find_possible_duplicates
+from .error_codes import EventErrorCode
 from .models import Category, Channel, EventDetails
 from .models.taxonomy import Priority as CategoryPriority
 from .models.taxonomy import QuestionType
 from .photo_files import photo_files_kept_only_on_success
-
-
-class EventErrorCode(StrEnum):
-    UNKNOWN_CATEGORY = "unknown_category"
-    INVALID_CHANNEL = "invalid_channel"
-    REQUIRED = "required"
-    INVALID_ANSWER = "invalid_answer"
-    MISSING_LOCATION = "missing_location"
-    UNLOCATED = "unlocated"
-    UNKNOWN_AREA = "unknown_area"
-    PHOTO_TOO_LARGE = "photo_too_large"
-    NOT_AN_IMAGE = "not_an_image"
-    IDEMPOTENCY_KEY_TAKEN = "idempotency_key_taken"
-    NOT_AN_EVENT = "not_an_event"
-    INVALID_MERGE = "invalid_merge"
-    OBJECTION_WINDOW_PASSED = "objection_window_passed"
-    INVALID_SATISFACTION = "invalid_satisfaction"
-    EVIDENCE_REQUIRED = "evidence_required"
-    INVALID_PHOTO = "invalid_photo"
-
 
 # --- photos ---------------------------------------------------------------------------------------
 
@@ -193,41 +172,8 @@ def clean_answers(category: Category | None, answers, photo_count: int) -> dict:
                     EventErrorCode.REQUIRED, _("请填写“%(label)s”") % {"label": label}, field=where
                 )
             continue
-        cleaned[key] = _clean_answer(question, value, where)
+        cleaned[key] = clean_answer(question, value, where)
     return cleaned
-
-
-def _clean_answer(question: dict, value, where: str):
-    qtype, label = question["type"], question["label"]
-
-    def bad(message):
-        return ServiceError(EventErrorCode.INVALID_ANSWER, message % {"label": label}, field=where)
-
-    if qtype == QuestionType.BOOL:
-        if isinstance(value, bool):
-            return value
-        if value in ("true", "false", "1", "0", "是", "否"):
-            return value in ("true", "1", "是")
-        raise bad(_("“%(label)s”应为是或否"))
-    if qtype == QuestionType.NUMBER:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise bad(_("“%(label)s”应为数字")) from None
-        if isinstance(value, bool) or not math.isfinite(number):
-            raise bad(_("“%(label)s”应为数字"))
-        return int(number) if number.is_integer() else number
-    if qtype == QuestionType.CHOICE:
-        if value not in question.get("choices", ()):
-            raise bad(_("“%(label)s”不是可选项之一"))
-        return value
-    if qtype == QuestionType.DATE:
-        if not isinstance(value, str) or parse_date(value) is None:
-            raise bad(_("“%(label)s”应为日期（YYYY-MM-DD）"))
-        return value
-    if not isinstance(value, str) or len(value) > 500:
-        raise bad(_("“%(label)s”应为不超过 500 字的文本"))
-    return value.strip()
 
 
 # --- location -------------------------------------------------------------------------------------

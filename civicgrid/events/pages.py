@@ -71,6 +71,8 @@ def _answers(details: EventDetails) -> list[dict]:
         q = questions.get(key, {})
         if q.get("type") == QuestionType.BOOL or isinstance(value, bool):
             value = _("是") if value else _("否")
+        elif isinstance(value, list):
+            value = "、".join(str(v) for v in value)
         rows.append({"key": key, "label": q.get("label", key), "value": value})
     return rows
 

@@ -590,6 +590,26 @@ def do_add_photo(case: Case | int, upload, *, actor, stage: str = PhotoStage.REP
     return photo
 
 
+def do_add_reporter_update(case: Case | int, *, actor, note: str, says_resolved: bool | None = None):
+    """Record a reporter's follow-up on an event (needs cases.report_case over it): a note in the
+    timeline for the centre, which decides what to do (a reporter never changes the status). An
+    event merged into another is followed up on the original. Returns the timeline entry."""
+    note = (note or "").strip()
+    if not note and says_resolved is None:
+        raise ServiceError(EventErrorCode.REQUIRED, _("请填写补充说明"), field="description")
+    if len(note) > 4000:
+        raise ServiceError(EventErrorCode.INVALID_ANSWER, _("补充说明不能超过 4000 字"), field="description")
+    with transaction.atomic():
+        case = kernel.lock_case(case)
+        if not kernel.can_act(actor, "cases.view_case", case) or not kernel.can_act(
+            actor, "cases.report_case", case
+        ):
+            raise kernel.not_found()
+        if case.duplicate_of_id is not None:
+            case = kernel.lock_case(case.duplicate_of_id)
+        return timeline.reporter_update(case, actor, timezone.now(), note, {"says_resolved": says_resolved})
+
+
 def do_reveal_reporter(case: Case, *, actor, purpose: str = "") -> dict:
     """The reporter's unmasked name and phone, for a reader who may reveal personal data over the
     case's place; the reading is written to the access log."""

@@ -43,6 +43,7 @@ ENTRY_KEYS = {
     "emergency_transfer",
     "auto_escalate",
     "keywords",
+    "service_notice",
     "is_active",
     "sort_order",
     "children",
@@ -101,6 +102,7 @@ def _entry(raw, where: str, parent: dict | None, defaults: dict, errors: list, p
         "required_fields": raw.get("required_fields", []),
         "emergency_transfer": raw.get("emergency_transfer"),
         "keywords": raw.get("keywords", []),
+        "service_notice": raw.get("service_notice", ""),
         "is_active": raw.get("is_active", True),
         "sort_order": raw.get("sort_order", position * 10),
     }

@@ -32,10 +32,19 @@ from civicgrid.core.errors import NotPermitted, ServiceError
 from civicgrid.core.scope import path_in_scope
 
 from .error_codes import TaxonomyErrorCode as E
-from .models.taxonomy import Category, DispatchRule, EmergencyService, LimitUnit, Priority, QuestionType
+from .models.taxonomy import (
+    CHOICE_TYPES,
+    Category,
+    DispatchRule,
+    EmergencyService,
+    LimitUnit,
+    Priority,
+    QuestionType,
+)
 
 NAME_MAX = 50
 LABEL_MAX = 50
+NOTICE_MAX = 500
 KEYWORD_MAX = 20
 MAX_WEIGHT = 10.0
 _CODE = re.compile(r"^\d{2,12}$")
@@ -171,7 +180,7 @@ def clean_questions(value, field: str = "required_fields") -> list[dict]:
             )
         question = {"key": key, "label": label, "type": qtype}
         choices = item.get("choices")
-        if qtype == QuestionType.CHOICE:
+        if qtype in CHOICE_TYPES:
             if (
                 not isinstance(choices, list)
                 or not choices
@@ -179,21 +188,22 @@ def clean_questions(value, field: str = "required_fields") -> list[dict]:
             ):
                 raise ServiceError(
                     E.INVALID_QUESTION,
-                    _("单选题“%(label)s”必须给出非空的选项列表。") % {"label": label},
+                    _("选择题“%(label)s”必须给出非空的选项列表。") % {"label": label},
                     field=f"{where}.choices",
                 )
             stripped = [c.strip() for c in choices]
             if len(set(stripped)) != len(stripped):
                 raise ServiceError(
                     E.INVALID_QUESTION,
-                    _("单选题“%(label)s”的选项重复。") % {"label": label},
+                    _("选择题“%(label)s”的选项重复。") % {"label": label},
                     field=f"{where}.choices",
                 )
             question["choices"] = stripped
         elif choices is not None:
             raise ServiceError(
                 E.INVALID_QUESTION,
-                _("只有单选题可以有选项（“%(label)s”的类型是 %(type)s）。") % {"label": label, "type": qtype},
+                _("只有单选题和多选题可以有选项（“%(label)s”的类型是 %(type)s）。")
+                % {"label": label, "type": qtype},
                 field=f"{where}.choices",
             )
         question["required"] = clean_bool(item.get("required", False), f"{where}.required", _("是否必填"))
@@ -259,6 +269,7 @@ CATEGORY_FIELDS = (
     "emergency_transfer",
     "auto_escalate",
     "keywords",
+    "service_notice",
     "is_active",
     "sort_order",
 )
@@ -300,6 +311,10 @@ def clean_category_fields(data: dict, current: dict | None = None) -> dict:
             out[name] = clean_bool(data[name], name, label)
     if "keywords" in data:
         out["keywords"] = clean_keywords(data["keywords"])
+    if "service_notice" in data:
+        out["service_notice"] = clean_text(
+            data["service_notice"], "service_notice", _("办理告知"), NOTICE_MAX, required=False
+        )
     if "sort_order" in data:
         out["sort_order"] = clean_count(data["sort_order"], "sort_order", _("排序"))
     return out

@@ -33,3 +33,17 @@ def photo_added(case: Case, photo, actor, now) -> TimelineEntry:
         data={"photo": photo.pk, "stage": photo.stage},
         time=now,
     )
+
+
+def reporter_update(case: Case, actor, now, note: str, data: dict) -> TimelineEntry:
+    """A reporter's follow-up through an integration (Open311 servicerequestupdates): what they
+    say, and whether they say it is solved (data["says_resolved"])."""
+    return TimelineEntry.objects.create(
+        case=case,
+        kind=TimelineKind.NOTE,
+        action="reporter_update",
+        actor=_actor(actor),
+        note=note,
+        data=data,
+        time=now,
+    )

@@ -4,20 +4,11 @@ masked, plus a "requeue" action for failed ones."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.admin_base import ReadOnlyAdmin
+
 from .addresses import mask_address
 from .delivery import do_requeue_outbound_message
 from .models import Notification, OutboundMessage, PeriodicJob
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

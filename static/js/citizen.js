@@ -99,7 +99,19 @@
       label.htmlFor = id;
       label.textContent = q.label + (q.required ? " *" : "");
       var input;
-      if (q.type === "choice" || q.type === "bool") {
+      if (q.type === "multichoice") {
+      input = document.createElement("select");
+      input.multiple = true;
+      (q.choices || []).forEach(function (c) {
+        var opt = document.createElement("option");
+        opt.value = c; opt.textContent = c;
+        input.appendChild(opt);
+      });
+    } else if (q.type === "longtext") {
+      input = document.createElement("textarea");
+      input.rows = 3;
+      input.maxLength = 4000;
+    } else if (q.type === "choice" || q.type === "bool") {
         input = document.createElement("select");
         var options = q.type === "bool"
           ? [["", "—"], ["true", box.getAttribute("data-yes")], ["false", box.getAttribute("data-no")]]
@@ -112,7 +124,8 @@
         });
       } else {
         input = document.createElement("input");
-        input.type = q.type === "number" ? "number" : q.type === "date" ? "date" : "text";
+        input.type = q.type === "number" ? "number" : q.type === "date" ? "date"
+        : q.type === "datetime" ? "datetime-local" : "text";
         if (q.type === "number") input.step = "any";
         if (q.type === "text") input.maxLength = 500;
       }

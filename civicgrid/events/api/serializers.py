@@ -38,6 +38,7 @@ class CategorySerializer(serializers.ModelSerializer):
             "emergency_transfer",
             "auto_escalate",
             "keywords",
+            "service_notice",
             "is_active",
             "sort_order",
         ]

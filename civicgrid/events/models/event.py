@@ -28,6 +28,7 @@ class Channel(models.TextChoices):
     SENSOR = "sensor", _("物联感知")
     DEPARTMENT = "department", _("部门移交")
     CITIZEN = "citizen", _("群众上报")
+    OPEN311 = "open311", _("Open311 接口")
 
 
 class Satisfaction(models.TextChoices):

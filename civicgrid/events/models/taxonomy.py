@@ -50,6 +50,13 @@ class QuestionType(models.TextChoices):
     DATE = "date", _("日期")
     PHOTO = "photo", _("照片")
     BOOL = "bool", _("是/否")
+    MULTI_CHOICE = "multichoice", _("多选")
+    DATETIME = "datetime", _("日期时间")
+    LONG_TEXT = "longtext", _("长文本")
+
+
+# The question types whose answer is one or more of the question's `choices`.
+CHOICE_TYPES = (QuestionType.CHOICE, QuestionType.MULTI_CHOICE)
 
 
 class Category(TimeStampedModel):
@@ -94,6 +101,11 @@ class Category(TimeStampedModel):
         _("超时自动上报"), default=False, help_text=_("超过本级时限时自动上报上一级")
     )
     keywords = models.JSONField(_("关键词"), default=list, blank=True)
+    service_notice = models.TextField(
+        _("办理告知"),
+        blank=True,
+        help_text=_("告知反映人本类事件将如何办理（Open311 的 service_notice）；留空则按处置时限自动生成"),
+    )
     is_active = models.BooleanField(_("有效"), default=True)
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
 
@@ -117,6 +129,17 @@ class Category(TimeStampedModel):
     @property
     def handling_limit(self) -> Limit:
         return Limit(self.handling_amount, self.handling_unit, max_extension=self.max_extension)
+
+    @property
+    def notice(self) -> str:
+        """What a reporter is told about how this class is handled: the written notice, or one
+        built from the handling limit."""
+        if self.service_notice.strip():
+            return self.service_notice.strip()
+        return _("本类事件受理后将在 %(amount)s %(unit)s内处置完毕。") % {
+            "amount": self.handling_amount,
+            "unit": self.get_handling_unit_display(),
+        }
 
 
 class DispatchRule(ScopedModel, TimeStampedModel):

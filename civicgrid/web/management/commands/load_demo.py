@@ -109,6 +109,21 @@ class Command(BaseCommand):
             _("已加载事件分类与派单目录（%(rules)d 条规则）和 %(events)d 件演示事件。")
             % {"rules": rules, "events": events}
         )
+        self._demo_open311_client()
+
+    def _demo_open311_client(self) -> None:
+        """One Open311 client over the whole demo city, so integrators can try the interface
+        (docs/open311.md); its key is printed this once."""
+        from civicgrid.open311.models import Client
+        from civicgrid.open311.services import do_create_client
+
+        if Client.objects.exists():
+            return
+        city = Area.objects.get(code=DEMO_CITY_CODE)
+        _client, key = do_create_client(actor=None, name=str(_("演示随手拍")), area=city)
+        self.stdout.write(
+            _("演示 Open311 客户端“演示随手拍”（全市范围）的 api_key（只显示这一次）：%(key)s") % {"key": key}
+        )
 
     def _print_logins(self, password: str) -> None:
         logins = demo_accounts.demo_logins()
