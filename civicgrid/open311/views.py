@@ -184,7 +184,7 @@ def _post_request(request, fmt, client, data, call):
         row = {"token": submitted.token, **row}
     else:
         row = {"service_request_id": submitted.case.number, **row}
-    return respond([row], fmt, "service_requests", "request", status=201 if fmt == "json" else 200)
+    return respond([row], fmt, "service_requests", "request")
 
 
 @endpoint("request", ("GET",), key="GET")
