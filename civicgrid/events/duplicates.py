@@ -9,7 +9,7 @@ decides. Events without coordinates are never duplicates by place.
 Text (issue 5 §3): given the new event's title and description, each candidate in the radius is also
 compared by text (`textintel.similarity`: character-bigram cosine over title + description). It stays
 a likely duplicate when the text similarity reaches CIVICGRID_DUPLICATE_TEXT_THRESHOLD (default
-0.3; 0 turns the text test off) or when it lies within CIVICGRID_DUPLICATE_NEAR_M (default 25 m:
+0.2; 0 turns the text test off) or when it lies within CIVICGRID_DUPLICATE_NEAR_M (default 25 m:
 two reports of one spot are the same thing however they are worded), and the kept ones are ranked
 by the combined score (`similarity.duplicate_score`: 0.7 text + 0.3 nearness), highest first. The
 same single query fetches the candidates (their description's head among the columns): the query
@@ -28,11 +28,11 @@ from django.db.models.functions import Substr
 from civicgrid.areas.coords import haversine_km
 from civicgrid.cases.models import Case
 from civicgrid.core.prepared import SENTINEL_TIME, Prepared, instance_from
-from civicgrid.textintel.similarity import DESCRIPTION_CHARS, cosine, duplicate_score, profile
+from civicgrid.textintel.similarity import DESCRIPTION_CHARS, cached_profile, cosine, duplicate_score, profile
 
 DEFAULT_RADIUS_M = 100.0
 DEFAULT_WINDOW_HOURS = 72.0
-DEFAULT_TEXT_THRESHOLD = 0.3
+DEFAULT_TEXT_THRESHOLD = 0.2
 DEFAULT_NEAR_M = 25.0
 METRES_PER_DEGREE = 111_320.0
 MAX_SHOWN = 10  # the nearest ones kept on the event and shown to staff
@@ -100,7 +100,7 @@ def _by_text(text, found, radius: float) -> list[tuple]:
     threshold, near = text_threshold(), near_m()
     scored = []
     for metres, row in found:
-        similarity = cosine(text, profile(row[SHOWN.index("title")], row[len(SHOWN)]))
+        similarity = cosine(text, cached_profile(row[SHOWN.index("title")], row[len(SHOWN)] or ""))
         if threshold <= 0 or similarity >= threshold or (near > 0 and metres <= near):
             scored.append((-duplicate_score(similarity, metres, radius), metres, row))
     scored.sort(key=lambda item: (item[0], item[1]))  # stable: ties stay oldest first

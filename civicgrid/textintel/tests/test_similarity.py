@@ -30,7 +30,7 @@ def test_formula_words_punctuation_width_and_case_do_not_count():
 
 @pytest.mark.parametrize("value", [None, "", "   ", "！？。", "\x00\x01"])
 def test_empty_or_symbol_only_text_has_an_empty_profile(value):
-    assert profile(value, value) == {}
+    assert profile(value, value) == frozenset()
     assert cosine(profile(value), profile("东湖路暴露垃圾")) == 0.0
 
 
