@@ -5,6 +5,16 @@ action), and the duplicate then counts as +1 on the original.
 
 A bounding box on lon/lat narrows the candidates in the database; the exact great-circle distance
 decides. Events without coordinates are never duplicates by place.
+
+Text (issue 5 §3): given the new event's title and description, each candidate in the radius is also
+compared by text (`textintel.similarity`: character-bigram cosine over title + description). It stays
+a likely duplicate when the text similarity reaches CIVICGRID_DUPLICATE_TEXT_THRESHOLD (default
+0.2; 0 turns the text test off) or when it lies within CIVICGRID_DUPLICATE_NEAR_M (default 25 m:
+two reports of one spot are the same thing however they are worded), and the kept ones are ranked
+by the combined score (`similarity.duplicate_score`: 0.7 text + 0.3 nearness), highest first. The
+same single query fetches the candidates (their description's head among the columns): the query
+count of intake does not change. Without text (title and description None) the rule is place and
+time alone, nearest first. docs/hot-issues.md gives the precision and recall measured.
 """
 
 from __future__ import annotations
@@ -13,13 +23,17 @@ import datetime as dt
 import math
 
 from django.conf import settings
+from django.db.models.functions import Substr
 
 from civicgrid.areas.coords import haversine_km
 from civicgrid.cases.models import Case
 from civicgrid.core.prepared import SENTINEL_TIME, Prepared, instance_from
+from civicgrid.textintel.similarity import DESCRIPTION_CHARS, cached_profile, cosine, duplicate_score, profile
 
 DEFAULT_RADIUS_M = 100.0
 DEFAULT_WINDOW_HOURS = 72.0
+DEFAULT_TEXT_THRESHOLD = 0.2
+DEFAULT_NEAR_M = 25.0
 METRES_PER_DEGREE = 111_320.0
 MAX_SHOWN = 10  # the nearest ones kept on the event and shown to staff
 CANDIDATES = 50  # the oldest ones in the bounding box whose distance is measured
@@ -33,11 +47,24 @@ def window_hours() -> float:
     return float(getattr(settings, "CIVICGRID_DUPLICATE_WINDOW_HOURS", DEFAULT_WINDOW_HOURS))
 
 
-def find_possible_duplicates(category, lon, lat, at: dt.datetime, exclude_id=None) -> list[Case]:
+def text_threshold() -> float:
+    return float(getattr(settings, "CIVICGRID_DUPLICATE_TEXT_THRESHOLD", DEFAULT_TEXT_THRESHOLD))
+
+
+def near_m() -> float:
+    return float(getattr(settings, "CIVICGRID_DUPLICATE_NEAR_M", DEFAULT_NEAR_M))
+
+
+def find_possible_duplicates(
+    category, lon, lat, at: dt.datetime, exclude_id=None, *, title=None, description=None
+) -> list[Case]:
     """Open events of `category` within the radius of (lon, lat) opened in the window before `at`,
-    nearest first (ties: oldest first), at most MAX_SHOWN."""
+    at most MAX_SHOWN. Without text: nearest first (ties: oldest first). With the new event's
+    `title`/`description`: those similar enough in text or very near, best combined score first."""
     if category is None or lon is None or lat is None:
         return []
+    # No text (or none left after normalising): place and time alone.
+    text = profile(title, description) or None if title is not None or description is not None else None
     radius = radius_m()
     d_lat = radius / METRES_PER_DEGREE
     d_lon = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
@@ -57,13 +84,32 @@ def find_possible_duplicates(category, lon, lat, at: dt.datetime, exclude_id=Non
         metres = haversine_km(lon, lat, row[-2], row[-1]) * 1000.0
         if metres <= radius:
             found.append((metres, row))
-    found.sort(key=lambda pair: pair[0])  # stable: equal distances stay oldest first
+    if text is None:
+        found.sort(key=lambda pair: pair[0])  # stable: equal distances stay oldest first
+        kept = [row for _metres, row in found]
+    else:
+        kept = _by_text(text, found, radius)
     # Instances for the few kept, with the columns intake shows and checks (the rest deferred).
-    return [instance_from(Case, **dict(zip(SHOWN, row, strict=True))) for _metres, row in found[:MAX_SHOWN]]
+    return [
+        instance_from(Case, **dict(zip(SHOWN, row[: len(SHOWN)], strict=True)), lon=row[-2], lat=row[-1])
+        for row in kept[:MAX_SHOWN]
+    ]
 
 
-# What intake shows of a possible duplicate and needs to check the reader's scope; lon/lat last.
-SHOWN = ("id", "kind", "number", "title", "status", "path", "lon", "lat")
+def _by_text(text, found, radius: float) -> list[tuple]:
+    threshold, near = text_threshold(), near_m()
+    scored = []
+    for metres, row in found:
+        similarity = cosine(text, cached_profile(row[SHOWN.index("title")], row[len(SHOWN)] or ""))
+        if threshold <= 0 or similarity >= threshold or (near > 0 and metres <= near):
+            scored.append((-duplicate_score(similarity, metres, radius), metres, row))
+    scored.sort(key=lambda item: (item[0], item[1]))  # stable: ties stay oldest first
+    return [row for _score, _metres, row in scored]
+
+
+# What intake shows of a possible duplicate and needs to check the reader's scope (lon/lat last);
+# the query adds the head of the description (for the text test) before lon/lat.
+SHOWN = ("id", "kind", "number", "title", "status", "path")
 
 
 def _candidates(category, start, end, west, east, south, north):
@@ -79,7 +125,8 @@ def _candidates(category, start, end, west, east, south, north):
             lat__range=(south, north),
         )
         .order_by("opened_at", "id")
-        .values_list(*SHOWN)[:CANDIDATES]
+        .annotate(head=Substr("description", 1, DESCRIPTION_CHARS))
+        .values_list(*SHOWN, "head", "lon", "lat")[:CANDIDATES]
     )
 
 

@@ -3,8 +3,11 @@ worker's report, the API (single and batch) and the historical import.
 
     validate → coordinates (declared CRS; swapped or out of the jurisdiction → field error, never
     stored) → locate to grid and area chain (no location: only with an explicit area code) →
-    suggested categories when none is given → likely duplicates → open the case (status "reported")
-    → an emergency category is transferred to 110/119/120/122 at once.
+    suggested categories when none is given (the active text model, else the keyword rules) →
+    urgency flags → likely duplicates → open the case (status "reported") and store the text
+    analysis → an emergency category is transferred to 110/119/120/122 at once.
+
+The text layer (civicgrid.textintel) is advisory: nothing it does can refuse or fail a submission.
 
 Everything is checked before anything is written, and the writes share one transaction: a refusal
 leaves no row behind. A repeated submission (same idempotency key) returns the original event.
@@ -13,6 +16,7 @@ leaves no row behind. A repeated submission (same idempotency key) returns the o
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field, fields
 
 from django.conf import settings
@@ -29,7 +33,10 @@ from civicgrid.cases.models import Case
 from civicgrid.cases.services import can_act, do_apply_action, do_open_case
 from civicgrid.core.errors import ServiceError
 from civicgrid.core.prepared import Prepared, instance_from
+from civicgrid.textintel.models import Routing
+from civicgrid.textintel.services import analyse_message, do_record_case_text
 
+from . import text_training
 from .answers import clean_answer
 from .classify import Classifier
 from .duplicates import find_possible_duplicates
@@ -38,6 +45,8 @@ from .models import Category, Channel, EventDetails
 from .models.taxonomy import Priority as CategoryPriority
 from .models.taxonomy import QuestionType
 from .photo_files import photo_files_kept_only_on_success
+
+logger = logging.getLogger(__name__)
 
 # --- photos ---------------------------------------------------------------------------------------
 
@@ -251,6 +260,56 @@ class IntakeResult:
     possible_duplicates: list[Case] = field(default_factory=list)
 
 
+# Channels where the reporting account is the citizen's own (the repeat-reporter check may use the
+# account when no phone is given); a grid worker or the hotline reports for many people.
+_OWN_ACCOUNT_CHANNELS = frozenset({Channel.APP, Channel.WEB})
+
+
+def _suggest(category, title: str, description: str, classifier: Classifier | None):
+    """The suggested categories (for `EventDetails.suggested_categories`), the text analysis and
+    the routing. With an active model whose labels are categories, its top-k with confidence:
+    the first is `preselected` when confident (≥ the model's threshold), else the event goes to
+    the classification queue. No model, or no usable prediction: the keyword rules. A category
+    given by the reporter needs no suggestion. The text layer never raises (analyse_message)."""
+    analysis = analyse_message(title, description, classify=category is None)
+    if category is not None:
+        return [], analysis, Routing.GIVEN
+    found = []
+    if analysis.predictions:
+        try:
+            found = text_training.suggestions_from_model(analysis.predictions)
+        except Exception:  # the model must never fail the intake
+            logger.exception("mapping model labels to categories failed")
+    if found:
+        preselect = analysis.confident and found[0][0].code == analysis.predictions[0][0]
+        suggested = [
+            {
+                "id": c.pk,
+                "code": c.code,
+                "name": c.name,
+                "score": conf,
+                "confidence": conf,
+                "source": "model",
+                "model_version": analysis.model_version,
+                "preselected": preselect and i == 0,
+            }
+            for i, (c, conf) in enumerate(found)
+        ]
+        return suggested, analysis, Routing.PRESELECTED if preselect else Routing.QUEUE
+    rules = (classifier or Classifier.from_database()).suggest(title, description)
+    suggested = [
+        {
+            "id": s.category.pk,
+            "code": s.category.code,
+            "name": s.category.name,
+            "score": s.score,
+            "source": "rules",
+        }
+        for s in rules
+    ]
+    return suggested, analysis, Routing.RULES
+
+
 # Most submissions carry a fresh idempotency key: the probe is compiled once (core.prepared).
 _KEY_TAKEN = Prepared(
     lambda key: EventDetails.objects.filter(idempotency_key=key).values_list("pk")[:1],
@@ -314,18 +373,13 @@ def report_event(
     checked = [check_photo(p, f"photos[{i}]") for i, p in enumerate(photos or ())]
     answers = clean_answers(category, answers, len(checked))
     place = resolve_place(lon, lat, crs, area_code)
-    suggestions = []
-    if category is None:
-        suggestions = (classifier or Classifier.from_database()).suggest(title or "", description or "")
+    suggested, analysis, routing = _suggest(category, title or "", description or "", classifier)
     at = opened_at or timezone.now()
     duplicates = find_possible_duplicates(category, place.lon, place.lat, at)
     details = {
         "channel": channel,
         "category": category,
-        "suggested_categories": [
-            {"id": s.category.pk, "code": s.category.code, "name": s.category.name, "score": s.score}
-            for s in suggestions
-        ],
+        "suggested_categories": suggested,
         "possible_duplicates": [c.pk for c in duplicates],
         "reporter_name": (reporter_name or "").strip()[:50],
         "reporter_phone": (reporter_phone or "").strip()[:30],
@@ -348,6 +402,14 @@ def report_event(
                 opened_at=opened_at,
                 details=details,
                 photos=checked,
+            )
+            do_record_case_text(
+                case,
+                analysis,
+                routing=routing,
+                reporter_phone=reporter_phone,
+                account_id=getattr(actor, "pk", None) if channel in _OWN_ACCOUNT_CHANNELS else None,
+                now=case.opened_at,
             )
             if category is not None and category.emergency_transfer:
                 # Emergencies are transferred at once by the system, never left in a queue.

@@ -1,0 +1,241 @@
+"""The learned text classifier: Chinese title + body → label, top-k with calibrated confidence.
+
+Labels are plain strings (a category code when trained from the platform's own events, any label
+column when trained from a CSV): this module knows nothing of events, cases or the database.
+
+Features (see docs/text-intelligence.md for what was tried and what each gave):
+* character 1–3-grams of the title and of the body as two separate TF-IDF blocks (sublinear tf);
+* jieba word unigrams of the title and of the body as two more blocks;
+* a linear SVM over all four, calibrated by `CalibratedClassifierCV` (sigmoid, 3-fold), so the
+  confidence of the top label is a probability that can be compared with a threshold.
+
+A model file is one header line of JSON (magic, format version, labels, training summary) followed by
+the pickled estimator. The header is read first: a file of another format version is refused with a
+clear `ModelFileError` before anything is unpickled, and the file's SHA-256 must match the checksum
+recorded when it was trained (model files are written only by `train_classifier`; never load a model
+file from elsewhere — unpickling runs code).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import pickle
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+MAGIC = "civicgrid-text-model"
+FORMAT_VERSION = 1
+# Longer texts are cut: the first few thousand characters say what a message is about, and a
+# pathological 10 MB paste must not stall a worker.
+MAX_CHARS = 4000
+TOP_K = 3
+
+
+class ModelFileError(Exception):
+    """A model file that cannot be used: missing, altered, of another format version, unreadable."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def clean_text(text) -> str:
+    """NFKC (full-width → half-width), whitespace runs → one space, cut to MAX_CHARS."""
+    text = unicodedata.normalize("NFKC", str(text or ""))[: MAX_CHARS * 2]
+    return " ".join(text.split())[:MAX_CHARS]
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+_jieba = None
+
+
+def _jieba_module():
+    global _jieba
+    if _jieba is None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()
+        _jieba = jieba
+    return _jieba
+
+
+def words(text: str) -> list[str]:
+    """jieba words of a text, without spaces and punctuation."""
+    return [
+        w for w in _jieba_module().lcut(text) if w.strip() and not unicodedata.category(w[0]).startswith("P")
+    ]
+
+
+class Column:
+    """Picks one field of (title, body) rows (a class, not a closure, so the model pickles)."""
+
+    def __init__(self, index: int):
+        self.index = index
+
+    def __call__(self, rows):
+        return [row[self.index] for row in rows]
+
+
+def _rows(titles, bodies):
+    return [(clean_text(t), clean_text(b)) for t, b in zip(titles, bodies, strict=True)]
+
+
+def build_estimator(c: float = 1.0, calibrate: bool = True):
+    """The unfitted scikit-learn pipeline over rows of (title, body)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+    from sklearn.svm import LinearSVC
+
+    def block(index, **options):
+        return Pipeline(
+            [
+                ("pick", FunctionTransformer(Column(index))),
+                ("tfidf", TfidfVectorizer(sublinear_tf=True, dtype=np.float32, **options)),
+            ]
+        )
+
+    features = FeatureUnion(
+        [
+            ("title_chars", block(0, analyzer="char", ngram_range=(1, 3))),
+            ("body_chars", block(1, analyzer="char", ngram_range=(1, 3))),
+            ("title_words", block(0, analyzer=words)),
+            ("body_words", block(1, analyzer=words)),
+        ]
+    )
+    svm = LinearSVC(C=c)
+    model = CalibratedClassifierCV(svm, method="sigmoid", cv=3) if calibrate else svm
+    return Pipeline([("features", features), ("model", model)])
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    confidence: float
+
+
+class TextClassifier:
+    """A fitted classifier with its labels and a summary of what it was trained on."""
+
+    def __init__(self, estimator, summary: dict | None = None):
+        self.estimator = estimator
+        self.summary = summary or {}
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(label) for label in self.estimator.classes_]
+
+    @classmethod
+    def fit(cls, titles, bodies, labels, weights=None, *, c: float = 1.0, summary: dict | None = None):
+        labels = [str(label) for label in labels]
+        counts: dict[str, int] = {}
+        for label in labels:
+            counts[label] = counts.get(label, 0) + 1
+        # Calibration needs 3 folds with every class: fewer than 3 examples of a class → plain SVM
+        # scores squashed to probabilities (still ranked, flagged in the summary).
+        calibrate = len(counts) >= 2 and min(counts.values()) >= 3
+        estimator = build_estimator(c=c, calibrate=calibrate)
+        fit_params = {"model__sample_weight": np.asarray(weights, dtype=float)} if weights is not None else {}
+        estimator.fit(_rows(titles, bodies), labels, **fit_params)
+        summary = dict(summary or {})
+        summary.setdefault("counts", dict(sorted(counts.items())))
+        summary["calibrated"] = calibrate
+        return cls(estimator, summary)
+
+    def probabilities(self, titles, bodies) -> np.ndarray:
+        rows = _rows(titles, bodies)
+        if hasattr(self.estimator, "predict_proba"):
+            return self.estimator.predict_proba(rows)
+        scores = np.atleast_2d(self.estimator.decision_function(rows))
+        if scores.shape[1] == 1:  # two classes: one column of scores
+            scores = np.hstack([-scores, scores])
+        exp = np.exp(scores - scores.max(axis=1, keepdims=True))
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def predict(self, titles, bodies) -> list[str]:
+        labels = self.labels
+        return [labels[i] for i in self.probabilities(titles, bodies).argmax(axis=1)]
+
+    def top(self, title: str, body: str, k: int = TOP_K) -> list[Prediction]:
+        """The k most likely labels, best first, with calibrated confidence."""
+        probs = self.probabilities([title], [body])[0]
+        labels = self.labels
+        order = np.argsort(-probs, kind="stable")[:k]
+        return [Prediction(labels[i], round(float(probs[i]), 4)) for i in order]
+
+    # --- files ------------------------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        import sklearn
+
+        header = {
+            "magic": MAGIC,
+            "format_version": FORMAT_VERSION,
+            "labels": self.labels,
+            "sklearn": sklearn.__version__,
+            "summary": self.summary,
+        }
+        buffer = io.BytesIO()
+        buffer.write(json.dumps(header, ensure_ascii=False).encode() + b"\n")
+        pickle.dump(self.estimator, buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        return buffer.getvalue()
+
+    def save(self, path: Path) -> str:
+        """Write the model file (atomically: a temporary file renamed); returns its SHA-256."""
+        data = self.to_bytes()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        return hashlib.sha256(data).hexdigest()
+
+
+def read_header(data: bytes) -> dict:
+    line, _sep, _rest = data.partition(b"\n")
+    try:
+        header = json.loads(line.decode())
+    except (UnicodeDecodeError, ValueError):
+        header = None
+    if not isinstance(header, dict) or header.get("magic") != MAGIC:
+        raise ModelFileError("not_a_model", "不是 CivicGrid 文本模型文件")
+    return header
+
+
+def load(path, checksum: str | None = None) -> TextClassifier:
+    """Read a model file; ModelFileError (never another exception) when it cannot be used."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ModelFileError("missing_file", f"模型文件无法读取：{exc.strerror or exc}") from None
+    if checksum and hashlib.sha256(data).hexdigest() != checksum:
+        raise ModelFileError("checksum_mismatch", "模型文件的校验和与登记不符，文件可能被替换或损坏")
+    header = read_header(data)
+    version = header.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            "old_format",
+            f"模型文件格式版本为 {version}，本系统需要 {FORMAT_VERSION}：请用 train_classifier 重新训练",
+        )
+    try:
+        estimator = pickle.loads(data.partition(b"\n")[2])  # noqa: S301 - checksum-verified own file
+        model = TextClassifier(estimator, header.get("summary") or {})
+        _ = model.labels
+    except Exception as exc:  # a truncated pickle or a scikit-learn that cannot read it
+        logger.warning("text model %s unreadable: %r", path, exc)
+        raise ModelFileError("unreadable", "模型文件无法读取（可能已损坏或由不兼容的版本生成）") from None
+    return model

@@ -1,0 +1,150 @@
+"""The classifier without the database: top-k with calibrated confidence, model files (round trip,
+old format, altered, truncated, missing), bad text, CSV errors, cross-validation and calibration."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from civicgrid.core.errors import ServiceError
+from civicgrid.textintel import classifier as clf
+from civicgrid.textintel import training
+from civicgrid.textintel.tests.corpus import corpus
+
+
+@pytest.fixture(scope="module")
+def model():
+    examples = corpus()
+    return clf.TextClassifier.fit(
+        [e.title for e in examples],
+        [e.body for e in examples],
+        [e.label for e in examples],
+        summary={"source": "test"},
+    )
+
+
+def test_top_k_is_ranked_with_probabilities(model):
+    top = model.top("小区门口垃圾没人清理", "楼下垃圾堆放好几天了，很臭", k=3)
+    assert top[0].label == "0101"
+    assert len(top) == 3
+    assert top[0].confidence >= top[1].confidence >= top[2].confidence
+    assert top[2].confidence >= 0.0 and top[0].confidence <= 1.0
+    assert model.summary["calibrated"] is True
+    assert model.top("工地半夜打桩", "施工噪音太大")[0].label == "0301"
+
+
+def test_extremely_long_text_is_cut_not_fatal(model):
+    body = "施工噪音扰民" * 200_000  # 1.2 million characters
+    assert len(clf.clean_text(body)) == clf.MAX_CHARS
+    assert model.top("", body)[0].label == "0301"
+
+
+def test_model_file_round_trip(model, tmp_path):
+    path = tmp_path / "m.cgmodel"
+    checksum = model.save(path)
+    loaded = clf.load(path, checksum)
+    assert loaded.labels == model.labels
+    assert loaded.top("垃圾", "垃圾")[0] == model.top("垃圾", "垃圾")[0]
+    assert loaded.summary["source"] == "test"
+
+
+def _expect(code, path, checksum=None):
+    with pytest.raises(clf.ModelFileError) as exc:
+        clf.load(path, checksum)
+    assert exc.value.code == code
+    assert exc.value.message
+    return exc.value
+
+
+def test_old_format_version_is_a_clear_error(model, tmp_path):
+    data = model.to_bytes()
+    header, _sep, rest = data.partition(b"\n")
+    old = json.loads(header)
+    old["format_version"] = 0
+    path = tmp_path / "old.cgmodel"
+    path.write_bytes(json.dumps(old).encode() + b"\n" + rest)
+    error = _expect("old_format", path)
+    assert "train_classifier" in error.message
+
+
+def test_missing_altered_truncated_and_foreign_files(model, tmp_path):
+    _expect("missing_file", tmp_path / "nope.cgmodel")
+    path = tmp_path / "m.cgmodel"
+    checksum = model.save(path)
+    path.write_bytes(path.read_bytes()[:-100])
+    _expect("checksum_mismatch", path, checksum)
+    _expect("unreadable", path)  # truncated pickle, no checksum given
+    path.write_bytes(b"\x80\x04not json at all\n")
+    _expect("not_a_model", path)
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "code"),
+    [
+        ("", "", "empty_text"),
+        ("  \t", "\n\u3000 ", "empty_text"),
+        ("Hello", "The street light is broken", "not_chinese"),
+    ],
+)
+def test_bad_message_text(title, body, code):
+    with pytest.raises(ServiceError) as exc:
+        training.check_message(title, body)
+    assert exc.value.code == code
+    assert exc.value.field == "body"
+
+
+def _write_csv(path, header, rows):
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def test_csv_without_the_label_column_names_it(tmp_path):
+    path = tmp_path / "x.csv"
+    _write_csv(path, ["正文", "类别"], [["垃圾很多", "0101"]])
+    with pytest.raises(ServiceError) as exc:
+        training.examples_from_csv(path, text_col="正文", label_col="一级标签")
+    assert exc.value.field == "label_col"
+    assert "一级标签" in str(exc.value.message)
+    with pytest.raises(ServiceError) as exc:
+        training.examples_from_csv(tmp_path / "absent.csv", text_col="正文", label_col="类别")
+    assert exc.value.field == "csv"
+    path.write_bytes("正文,类别\n".encode("gbk") + "垃圾很多,0101\n".encode("gbk"))
+    with pytest.raises(ServiceError) as exc:
+        training.examples_from_csv(path, text_col="正文", label_col="类别")
+    assert exc.value.code == "bad_csv"
+
+
+def test_csv_rows_and_too_few_examples(tmp_path):
+    path = tmp_path / "x.csv"
+    _write_csv(
+        path, ["标题", "正文", "类别"], [["t", "垃圾很多", "0101"], ["", "", "0101"], ["t", "噪音", ""]]
+    )
+    examples = training.examples_from_csv(path, text_col="正文", label_col="类别", title_col="标题")
+    assert [(e.title, e.body, e.label) for e in examples] == [("t", "垃圾很多", "0101")]
+    with pytest.raises(ServiceError) as exc:
+        training.check_examples(examples)
+    assert exc.value.code == "too_few_examples"
+
+
+def test_cross_validation_reports_calibration():
+    metrics = training.cross_validate(corpus(12), folds=3)
+    assert metrics["folds"] == 3
+    assert metrics["macro_f1"] > 0.8
+    assert 0.0 <= metrics["calibration"]["ece"] <= 1.0
+    assert sum(row["n"] for row in metrics["calibration"]["reliability"]) == 36
+    assert set(metrics["per_label_f1"]) == {"0101", "0201", "0301"}
+
+
+def test_a_class_with_two_examples_still_trains_uncalibrated():
+    examples = corpus(10) + [training.Example("路灯不亮", "晚上路灯坏了", "0501")] * 2
+    model = clf.TextClassifier.fit(
+        [e.title for e in examples], [e.body for e in examples], [e.label for e in examples]
+    )
+    assert model.summary["calibrated"] is False
+    top = model.top("路灯不亮", "路灯坏了")
+    assert abs(sum(p.confidence for p in model.top("路灯", "路灯", k=4)) - 1.0) < 0.01
+    assert top[0].label == "0501"
