@@ -482,11 +482,15 @@ _ACTION_WORDS = {
 
 
 def citizen_status(case: Case) -> dict:
-    words, modifier = _STATUS_WORDS.get(case.status, (gettext_lazy("办理中"), "open"))
-    if case.status == "transferred":
-        target = getattr(getattr(case, "event", None), "transfer_target", "")
-        if target:
-            words = _("已转交 %(target)s 处理") % {"target": target}
+    target = getattr(getattr(case, "event", None), "transfer_target", "")
+    return status_in_words(case.status, target)
+
+
+def status_in_words(status: str, transfer_target: str = "") -> dict:
+    """An event status in citizen words, with its colour modifier."""
+    words, modifier = _STATUS_WORDS.get(status, (gettext_lazy("办理中"), "open"))
+    if status == "transferred" and transfer_target:
+        words = _("已转交 %(target)s 处理") % {"target": transfer_target}
     return {"text": str(words), "modifier": modifier}
 
 

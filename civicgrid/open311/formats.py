@@ -18,30 +18,30 @@ from django.utils import timezone
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 
 
-def w3_time(value: dt.datetime | None) -> str | None:
+def w3_time(value: dt.datetime | None, tz=None) -> str | None:
     """ISO 8601 with the offset, as the spec requires (a W3C-NOTE-datetime profile)."""
     if value is None:
         return None
-    return timezone.localtime(value).isoformat(timespec="seconds")
+    return value.astimezone(tz or timezone.get_current_timezone()).isoformat(timespec="seconds")
 
 
-def _plain(value):
+def _plain(value, tz):
     if isinstance(value, dt.datetime):
-        return w3_time(value)
+        return w3_time(value, tz)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, tz) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_plain(v, tz) for v in value]
     return value
 
 
-def _text(value) -> str:
+def _text(value, tz) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
-        return w3_time(value)
+        return w3_time(value, tz)
     return str(value)
 
 
@@ -49,36 +49,37 @@ def _text(value) -> str:
 ITEM_NAMES = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format"}
 
 
-def _element(parent: ET.Element, name: str, value) -> None:
+def _element(parent: ET.Element, name: str, value, tz) -> None:
     node = ET.SubElement(parent, name)
     if isinstance(value, dict):
         for key, inner in value.items():
-            _element(node, key, inner)
+            _element(node, key, inner, tz)
     elif isinstance(value, list | tuple):
         child = ITEM_NAMES.get(name, "item")
         for inner in value:
-            _element(node, child, inner)
+            _element(node, child, inner, tz)
     else:
-        node.text = _text(value)
+        node.text = _text(value, tz)
 
 
 def to_xml(data, root: str, item: str | None) -> bytes:
     """`data` is a list of dicts rendered as <root><item>…</item>…</root>, or (item None) one dict
     rendered as <root>…</root>."""
     top = ET.Element(root)
+    tz = timezone.get_current_timezone()
     if item is None:
         for key, value in data.items():
-            _element(top, key, value)
+            _element(top, key, value, tz)
     else:
         for row in data:
-            _element(top, item, row)
+            _element(top, item, row, tz)
     ET.indent(top, space="  ")
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(top, encoding="unicode").encode("utf-8")
 
 
 def respond(data, fmt: str, root: str, item: str | None, status: int = 200) -> HttpResponse:
     if fmt == "json":
-        body = json.dumps(_plain(data), ensure_ascii=False).encode("utf-8")
+        body = json.dumps(_plain(data, timezone.get_current_timezone()), ensure_ascii=False).encode("utf-8")
     else:
         body = to_xml(data, root, item)
     return HttpResponse(body, status=status, content_type=FORMATS[fmt])

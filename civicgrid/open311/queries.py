@@ -9,14 +9,16 @@ description or note are masked (`core.personal_data.mask_text`).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.core import signing
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 
 from civicgrid.cases.models import Case, CaseDeadline, TimelineEntry
 from civicgrid.core.personal_data import mask_text
-from civicgrid.events.citizen_services import citizen_status, public_words, setting
-from civicgrid.events.models import EventPhoto, PhotoStage
+from civicgrid.events.citizen_services import public_words, setting, status_in_words
+from civicgrid.events.models import Category, EventPhoto, PhotoStage
 
 VIEW = "cases.view_case"
 CLOSED_STATUSES = ("rejected", "transferred", "merged", "closed", "done")
@@ -57,9 +59,29 @@ def events_in_scope(user):
     )
 
 
-def with_row_data(queryset):
-    """What a request row needs, in the same query: class, lead unit, Open311 record, the last
-    change and the handling deadline."""
+ROW_FIELDS = (
+    "pk",
+    "number",
+    "status",
+    "description",
+    "opened_at",
+    "closed_at",
+    "lat",
+    "lon",
+    "lead_unit__name",
+    "event__category_id",
+    "event__address",
+    "event__result",
+    "event__transfer_target",
+    "open311__media_url",
+    "open311__address_id",
+)
+
+
+def request_rows(queryset, request) -> list[dict]:
+    """The wire rows of the cases in `queryset` (already ordered and sliced by the caller), read as
+    plain values in one query: class, lead unit, Open311 record, the last change, the handling
+    deadline and the first report photo come with each row."""
     last_change = (
         TimelineEntry.objects.filter(case=OuterRef("pk")).order_by("-time", "-id").values("time")[:1]
     )
@@ -71,11 +93,16 @@ def with_row_data(queryset):
         .order_by("id")
         .values("pk")[:1]
     )
-    return queryset.select_related("event__category__parent", "lead_unit", "open311").annotate(
-        last_change=Subquery(last_change),
-        handling_due=Subquery(handling_due),
-        first_photo=Subquery(first_photo),
+    rows = list(
+        queryset.annotate(
+            last_change=Subquery(last_change),
+            handling_due=Subquery(handling_due),
+            first_photo=Subquery(first_photo),
+        ).values(*ROW_FIELDS, "last_change", "handling_due", "first_photo")
     )
+    categories = {c.pk: c for c in Category.objects.filter(pk__in={r["event__category_id"] for r in rows})}
+    notices = {pk: c.notice for pk, c in categories.items()}
+    return [_row(r, categories[r["event__category_id"]], notices, request) for r in rows]
 
 
 def media_url_for(request, photo_id: int) -> str:
@@ -85,39 +112,35 @@ def media_url_for(request, photo_id: int) -> str:
     return request.build_absolute_uri(reverse("open311:media", args=[token]))
 
 
-def _status_notes(case: Case) -> str:
-    text = citizen_status(case)["text"]
-    result = getattr(case.event, "result", "") if case.status in ("closed", "done") else ""
+def _status_notes(r: dict) -> str:
+    text = status_in_words(r["status"], r["event__transfer_target"] or "")["text"]
+    result = r["event__result"] if r["status"] in ("closed", "done") else ""
     return f"{text}：{mask_text(result)}" if result else text
 
 
-def request_row(case: Case, request) -> dict:
-    details = case.event
-    category = details.category
-    submitted = getattr(case, "open311", None)
-    media = submitted.media_url if submitted is not None and submitted.media_url else None
-    if media is None and getattr(case, "first_photo", None):
-        media = media_url_for(request, case.first_photo)
-    closed = open_or_closed(case.status) == "closed"
+def _row(r: dict, category: Category, notices: dict, request) -> dict:
+    media = r["open311__media_url"] or None
+    if media is None and r["first_photo"]:
+        media = media_url_for(request, r["first_photo"])
+    status = open_or_closed(r["status"])
+    updated = r["closed_at"] if status == "closed" and r["closed_at"] else None
     return {
-        "service_request_id": case.number,
-        "status": open_or_closed(case.status),
-        "status_notes": _status_notes(case),
+        "service_request_id": r["number"],
+        "status": status,
+        "status_notes": _status_notes(r),
         "service_name": category.name,
         "service_code": category.code,
-        "description": mask_text(case.description) or None,
-        "agency_responsible": case.lead_unit.name if case.lead_unit_id else None,
-        "service_notice": category.notice,
-        "requested_datetime": case.opened_at,
-        "updated_datetime": (case.closed_at if closed and case.closed_at else None)
-        or case.last_change
-        or case.opened_at,
-        "expected_datetime": case.handling_due,
-        "address": details.address or None,
-        "address_id": (submitted.address_id or None) if submitted is not None else None,
+        "description": mask_text(r["description"]) or None,
+        "agency_responsible": r["lead_unit__name"],
+        "service_notice": notices[category.pk],
+        "requested_datetime": r["opened_at"],
+        "updated_datetime": updated or r["last_change"] or r["opened_at"],
+        "expected_datetime": r["handling_due"],
+        "address": r["event__address"] or None,
+        "address_id": r["open311__address_id"] or None,
         "zipcode": None,
-        "lat": case.lat,
-        "long": case.lon,
+        "lat": r["lat"],
+        "long": r["lon"],
         "media_url": media,
     }
 
@@ -127,13 +150,19 @@ def transitions_in_scope(user):
     return TimelineEntry.objects.filter(kind="transition", case__in=cases)
 
 
-def update_row(entry: TimelineEntry) -> dict:
-    return {
-        "update_id": str(entry.pk),
-        "service_request_id": entry.case.number,
-        "status": EXTENDED_STATUS.get(entry.to_status, "open"),
-        "updated_datetime": entry.time,
-        "description": public_words(entry) or "",
-        "media_url": None,
-        "external_status_code": entry.to_status,
-    }
+def update_rows(entries) -> list[dict]:
+    """The wire rows of timeline transitions (already ordered and sliced), read as plain values."""
+    rows = entries.values("pk", "case__number", "kind", "action", "to_status", "time", "data")
+    return [
+        {
+            "update_id": str(r["pk"]),
+            "service_request_id": r["case__number"],
+            "status": EXTENDED_STATUS.get(r["to_status"], "open"),
+            "updated_datetime": r["time"],
+            "description": public_words(SimpleNamespace(kind=r["kind"], action=r["action"], data=r["data"]))
+            or "",
+            "media_url": None,
+            "external_status_code": r["to_status"],
+        }
+        for r in rows
+    ]

@@ -16,6 +16,8 @@ DEFAULTS = {
     "BATCH": False,
     # Calls per minute for a client created without its own figure.
     "REQUESTS_PER_MINUTE": 60,
+    # How long the call log is kept (等保 2.0: at least six months).
+    "CALL_LOG_DAYS": 180,
 }
 
 

@@ -170,9 +170,8 @@ def requests_(request, fmt, *, client, area, data, call):
             events = events.filter(status__in=queries.CLOSED_STATUSES)
         span = params.window(data)
         events = events.filter(opened_at__gte=span.start, opened_at__lte=span.end)
-    rows = queries.with_row_data(events.order_by("-opened_at", "-id"))[page.offset : page.offset + page.size]
-    body = [queries.request_row(case, request) for case in rows]
-    return respond(body, fmt, "service_requests", "request")
+    ordered = events.order_by("-opened_at", "-id")[page.offset : page.offset + page.size]
+    return respond(queries.request_rows(ordered, request), fmt, "service_requests", "request")
 
 
 def _post_request(request, fmt, client, data, call):
@@ -190,11 +189,11 @@ def _post_request(request, fmt, client, data, call):
 @endpoint("request", ("GET",), key="GET")
 def one_request(request, fmt, *, client, area, data, call, number):
     events = _scoped(queries.events_in_scope(client.user), area)
-    case = queries.with_row_data(events.filter(number=number)).first()
-    if case is None:
+    rows = queries.request_rows(events.filter(number=number)[:1], request)
+    if not rows:
         raise Open311Error(404, _("service_request_id：请求“%(id)s”不存在") % {"id": number}, "not_found")
-    call["case_number"] = case.number
-    return respond([queries.request_row(case, request)], fmt, "service_requests", "request")
+    call["case_number"] = number
+    return respond(rows, fmt, "service_requests", "request")
 
 
 @endpoint("token", ("GET",), key="GET")
@@ -226,9 +225,8 @@ def updates(request, fmt, *, client, area, data, call):
     ids = params.comma_list(data, "service_request_id")
     if ids:
         entries = entries.filter(case__number__in=ids[: params.MAX_ROWS])
-    rows = entries.select_related("case").order_by("time", "id")[page.offset : page.offset + page.size]
-    body = [queries.update_row(entry) for entry in rows]
-    return respond(body, fmt, "service_requests_updates", "request_update")
+    ordered = entries.order_by("time", "id")[page.offset : page.offset + page.size]
+    return respond(queries.update_rows(ordered), fmt, "service_requests_updates", "request_update")
 
 
 # --- media ------------------------------------------------------------------------------------------

@@ -149,6 +149,7 @@ def test_worker_command_delivers_and_runs_the_periodic_sweep(caplog):
         ("civicgrid.cases.timers.sweep_deadlines_task", "SUCCESSFUL"),
         ("civicgrid.notifications.tasks.deliver_due_outbound", "SUCCESSFUL"),
         ("civicgrid.notifications.tasks.deliver_outbound", "SUCCESSFUL"),
+        ("civicgrid.open311.tasks.purge_old_calls", "SUCCESSFUL"),
         ("civicgrid.web.tasks.clear_expired_sessions", "SUCCESSFUL"),
     ]
     assert "outbound sms to 138****5678" in caplog.text

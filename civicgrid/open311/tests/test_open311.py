@@ -476,3 +476,14 @@ def test_management_command_prints_a_working_key(o311, http, capsys):
     assert http.get("/open311/v2/requests.json", {"api_key": key}).status_code == 403
     call_command("open311_client", "list")
     assert "西湖热线" in capsys.readouterr().out
+
+
+def test_old_call_log_rows_are_purged(o311, http, settings):
+    from civicgrid.open311.tasks import purge_calls
+
+    http.get("/open311/v2/services.json")
+    with time_machine.travel(dt.timedelta(days=181)):
+        http.get("/open311/v2/services.json")
+        assert purge_calls() == 1
+        assert purge_calls() == 0
+    assert Call.objects.count() == 1
