@@ -178,7 +178,9 @@ def _post_request(request, fmt, client, data, call):
     files = request.FILES.getlist("media")
     submitted = submit_request(client, data, files)
     call["case_number"] = submitted.case.number
-    row = {"service_notice": submitted.case.event.category.notice, "account_id": submitted.account_id or None}
+    row = {"service_notice": submitted.case.event.category.notice}
+    if submitted.account_id:  # "may not be returned": only when the client sent one
+        row["account_id"] = submitted.account_id
     if catalogue.service_type() == "batch":
         row = {"token": submitted.token, **row}
     else:

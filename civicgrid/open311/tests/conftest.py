@@ -68,12 +68,29 @@ def schema_validator(name: str):
     return jsonschema.Draft4Validator(schema, registry=registry, format_checker=jsonschema.FormatChecker())
 
 
+def swagger_validator(definition: str):
+    """An array of the swagger.json definition (RequestResponse, TokenResponse: the answers that
+    have no file of their own in the shared schemas)."""
+    swagger = json.loads((SCHEMA_DIR / "swagger.json").read_text())
+    schema = {
+        "type": "array",
+        "items": {"$ref": f"#/definitions/{definition}"},
+        "definitions": swagger["definitions"],
+    }
+    return jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
 def valid_json(response, schema: str | None):
-    """The body as JSON, validated against the shared schema when one is named."""
+    """The body as JSON, validated against the shared schema when one is named (a file of
+    schema/, or "swagger:<Definition>")."""
     assert response["Content-Type"] == "application/json; charset=utf-8"
     body = json.loads(response.content.decode("utf-8"))
     if schema is not None:
-        errors = list(schema_validator(schema).iter_errors(body))
+        if schema.startswith("swagger:"):
+            validator = swagger_validator(schema.removeprefix("swagger:"))
+        else:
+            validator = schema_validator(schema)
+        errors = list(validator.iter_errors(body))
         assert not errors, [e.message for e in errors]
     return body
 

@@ -160,7 +160,7 @@ def test_post_appears_in_the_inbox_is_handled_and_get_shows_it_closed_with_notes
         },
     )
     assert response.status_code == 200, response.content.decode()
-    [row] = valid_json(response, None)
+    [row] = valid_json(response, "swagger:RequestResponse")
     case = Case.objects.get(number=row["service_request_id"])
     assert row["service_notice"] == "城管部门将在 3 个工作日内处理。" and row["account_id"] == "acc-9"
     details = case.event
@@ -237,7 +237,14 @@ def test_post_appears_in_the_inbox_is_handled_and_get_shows_it_closed_with_notes
 
 def test_post_form_encoded_multipart_media_and_xml_answer(o311, http):
     media = SimpleUploadedFile("scene.png", PNG, content_type="image/png")
-    response = post(http, o311.open311_key, fmt="xml", media=media, media_url="https://example.org/p/1.jpg")
+    response = post(
+        http,
+        o311.open311_key,
+        fmt="xml",
+        media=media,
+        media_url="https://example.org/p/1.jpg",
+        account_id="a-1",
+    )
     assert response.status_code == 200
     root = xml_of(response)
     assert shape(root) == {"request": {"service_request_id": {}, "service_notice": {}, "account_id": {}}}
@@ -413,10 +420,11 @@ def test_batch_services_answer_tokens(o311, http, settings):
     settings.CIVICGRID_OPEN311 = {"BATCH": True}
     services = valid_json(http.get("/open311/v2/services.json"), "services.json")
     assert {s["type"] for s in services} == {"batch"}
-    [row] = valid_json(post(http, o311.open311_key), None)
+    [row] = valid_json(post(http, o311.open311_key), "swagger:RequestResponse")
     assert "service_request_id" not in row and row["token"]
     [resolved] = valid_json(
-        http.get(f"/open311/v2/tokens/{row['token']}.json", {"api_key": o311.open311_key}), None
+        http.get(f"/open311/v2/tokens/{row['token']}.json", {"api_key": o311.open311_key}),
+        "swagger:TokenResponse",
     )
     assert (
         resolved["token"] == row["token"]
