@@ -6,6 +6,7 @@ column when trained from a CSV): this module knows nothing of events, cases or t
 Features (see docs/text-intelligence.md for what was tried and what each gave):
 * character 1–3-grams of the title and of the body as two separate TF-IDF blocks (sublinear tf);
 * jieba word unigrams of the title and of the body as two more blocks;
+* optionally the labels' taxonomy terms (category names and keywords): one feature per label;
 * a linear SVM over all four, calibrated by `CalibratedClassifierCV` (sigmoid, 3-fold), so the
   confidence of the top label is a probability that can be compared with a threshold.
 
@@ -93,7 +94,53 @@ def _rows(titles, bodies):
     return [(clean_text(t), clean_text(b)) for t, b in zip(titles, bodies, strict=True)]
 
 
-def build_estimator(c: float = 1.0, calibrate: bool = True):
+class LabelTerms:
+    """Taxonomy keywords as features: for each label, log(1 + how many of its terms occur in the
+    title + body), times `weight`. `terms` maps a label to its words (category names, keywords,
+    the sub-categories of a label tree); a term of several labels counts for each."""
+
+    def __init__(self, terms: dict[str, list[str]] | None = None, weight: float = 0.5):
+        self.terms = terms or {}
+        self.weight = weight
+
+    def fit(self, rows, y=None):
+        labels = sorted(self.terms)
+        self.columns_ = {label: i for i, label in enumerate(labels)}
+        owners: dict[str, list[int]] = {}
+        for label, words in self.terms.items():
+            for word in words:
+                word = clean_text(word).replace(" ", "")
+                if len(word) >= 2:
+                    owners.setdefault(word, []).append(self.columns_[label])
+        self.owners_ = sorted(owners.items())
+        return self
+
+    def transform(self, rows):
+        from scipy import sparse
+
+        counts = np.zeros((len(rows), max(len(self.columns_), 1)), dtype=np.float32)
+        for i, (title, body) in enumerate(rows):
+            text = f"{title} {body}"
+            for word, columns in self.owners_:
+                if word in text:
+                    counts[i, columns] += 1.0
+        return sparse.csr_matrix(np.log1p(counts) * self.weight)
+
+    def fit_transform(self, rows, y=None):
+        return self.fit(rows, y).transform(rows)
+
+    def get_params(self, deep=True):
+        return {"terms": self.terms, "weight": self.weight}
+
+    def set_params(self, **params):
+        for key, value in params.items():
+            setattr(self, key, value)
+        return self
+
+
+def build_estimator(
+    c: float = 1.0, calibrate: bool = True, terms: dict | None = None, terms_weight: float = 0.5
+):
     """The unfitted scikit-learn pipeline over rows of (title, body)."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -109,17 +156,17 @@ def build_estimator(c: float = 1.0, calibrate: bool = True):
             ]
         )
 
-    features = FeatureUnion(
-        [
-            ("title_chars", block(0, analyzer="char", ngram_range=(1, 3))),
-            ("body_chars", block(1, analyzer="char", ngram_range=(1, 3))),
-            ("title_words", block(0, analyzer=words)),
-            ("body_words", block(1, analyzer=words)),
-        ]
-    )
+    blocks = [
+        ("title_chars", block(0, analyzer="char", ngram_range=(1, 3))),
+        ("body_chars", block(1, analyzer="char", ngram_range=(1, 3))),
+        ("title_words", block(0, analyzer=words)),
+        ("body_words", block(1, analyzer=words)),
+    ]
+    if terms:
+        blocks.append(("label_terms", LabelTerms(terms, terms_weight)))
     svm = LinearSVC(C=c)
     model = CalibratedClassifierCV(svm, method="sigmoid", cv=3) if calibrate else svm
-    return Pipeline([("features", features), ("model", model)])
+    return Pipeline([("features", FeatureUnion(blocks)), ("model", model)])
 
 
 @dataclass(frozen=True)
@@ -140,7 +187,17 @@ class TextClassifier:
         return [str(label) for label in self.estimator.classes_]
 
     @classmethod
-    def fit(cls, titles, bodies, labels, weights=None, *, c: float = 1.0, summary: dict | None = None):
+    def fit(
+        cls,
+        titles,
+        bodies,
+        labels,
+        weights=None,
+        *,
+        c: float = 1.0,
+        terms: dict | None = None,
+        summary: dict | None = None,
+    ):
         labels = [str(label) for label in labels]
         counts: dict[str, int] = {}
         for label in labels:
@@ -148,12 +205,13 @@ class TextClassifier:
         # Calibration needs 3 folds with every class: fewer than 3 examples of a class → plain SVM
         # scores squashed to probabilities (still ranked, flagged in the summary).
         calibrate = len(counts) >= 2 and min(counts.values()) >= 3
-        estimator = build_estimator(c=c, calibrate=calibrate)
+        estimator = build_estimator(c=c, calibrate=calibrate, terms=terms)
         fit_params = {"model__sample_weight": np.asarray(weights, dtype=float)} if weights is not None else {}
         estimator.fit(_rows(titles, bodies), labels, **fit_params)
         summary = dict(summary or {})
         summary.setdefault("counts", dict(sorted(counts.items())))
         summary["calibrated"] = calibrate
+        summary["label_terms"] = sum(len(v) for v in (terms or {}).values())
         return cls(estimator, summary)
 
     def probabilities(self, titles, bodies) -> np.ndarray:
