@@ -311,9 +311,12 @@ def key_terms(
 
 
 def _terms_beside(place: str, group, document_frequency: Counter, documents: int) -> list[str]:
-    """Key terms that are not pieces of the place already shown (魅力之城 → not 魅力)."""
-    terms = key_terms([m.title for m in group], document_frequency, documents, count=8)
-    return [t for t in terms if not place or (t not in place and place not in t)][:5]
+    """Key terms that are not pieces of the place shown, nor of the place name most written
+    (劳动东路魅力之城 → not 魅力, 劳动, 东路)."""
+    written = Counter(p for p in (place_of(m.title, m.body) for m in group) if p)
+    places = {p for p in (place, *(p for p, _n in written.most_common(1))) if p}
+    terms = key_terms([m.title for m in group], document_frequency, documents, count=10)
+    return [t for t in terms if not any(t in p or p in t for p in places)][:5]
 
 
 def _words(title: str, jieba) -> set[str]:
