@@ -110,7 +110,8 @@ def main():
     bodies = [bodies[i] for i in index]
     labels = labels[index]
     n = len(labels)
-    print(f"messages: {n}, labels: {dict(zip(*np.unique(labels, return_counts=True), strict=True))}")
+    names, counts = np.unique(labels, return_counts=True)
+    print(f"messages: {n}, labels: {dict(zip(names.tolist(), counts.tolist(), strict=True))}")
     clf.words("预热")  # load jieba's dictionary before any timing
 
     folds = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(np.zeros(n), labels))

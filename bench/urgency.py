@@ -4,6 +4,8 @@
 
 The sample (civicgrid/textintel/data/urgency_sample.json) holds message ids and labels only; the
 texts are read at run time from ../shared/data/tipdm2020_c_gov_messages (the project ships no copy).
+Two parts: "dev", on which the default rules were refined, and "holdout", drawn and labelled after
+the rules were frozen; the JSON reports both together ("all") and the table shows each part.
 The rules are the shipped defaults (civicgrid/textintel/data/urgency_rules.json), matched exactly as
 at intake (`textintel.urgency.match`). How the sample was drawn and labelled: docs/text-intelligence.md.
 Baseline: a naive rule set made of the single characters/words "杀 打 死 自杀 聚集 上访" (what a first
@@ -82,15 +84,18 @@ def main():
     if not data.is_dir():
         sys.exit(f"shared data not found at {data}")
     doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    sample, kinds = doc["messages"], doc["kinds"]
+    kinds = doc["kinds"]
     corpus = texts(data)
     rules = urgency.compile_rules(urgency.default_rules())
-    ours, flagged = scores(rules, sample, corpus, kinds)
-    naive, _flagged = scores(urgency.compile_rules(NAIVE), sample, corpus, kinds)
-    positives = {k: sum(k in m["labels"] for m in sample) for k in kinds}
-    print(f"sample: {len(sample)} messages, positives {positives}")
-    for kind in [*kinds, "any"]:
-        print(f"{kind:10s} rules {ours[kind]}   naive {naive[kind]}")
+    for name in ("dev", "holdout", "all"):
+        part = [m for m in doc["messages"] if name in ("all", m["set"])]
+        ours, flagged = scores(rules, part, corpus, kinds)
+        naive, _flagged = scores(urgency.compile_rules(NAIVE), part, corpus, kinds)
+        positives = {k: sum(k in m["labels"] for m in part) for k in kinds}
+        print(f"{name}: {len(part)} messages, positives {positives}")
+        for kind in [*kinds, "any"]:
+            print(f"  {kind:10s} rules {ours[kind]}   naive {naive[kind]}")
+    sample = doc["messages"]
     if args.show:
         for item in sample:
             got, want = flagged[(item["file"], item["id"])], set(item["labels"])

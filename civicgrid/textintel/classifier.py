@@ -4,8 +4,9 @@ Labels are plain strings (a category code when trained from the platform's own e
 column when trained from a CSV): this module knows nothing of events, cases or the database.
 
 Features (see docs/text-intelligence.md for what was tried and what each gave):
-* character 1–3-grams of the title and of the body as two separate TF-IDF blocks (sublinear tf);
-* jieba word unigrams of the title and of the body as two more blocks;
+* character 1–3-grams and jieba words, each as TF-IDF blocks (sublinear tf) of the title, of the
+  body and of the two together (six blocks: the separate blocks let a word in the title weigh
+  differently from the same word in the body, the joint ones keep the whole message's evidence);
 * optionally the labels' taxonomy terms (category names and keywords): one feature per label;
 * a linear SVM over all four, calibrated by `CalibratedClassifierCV` (sigmoid, 3-fold), so the
   confidence of the top label is a probability that can be compared with a threshold.
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +85,12 @@ def words(text: str) -> list[str]:
 class Column:
     """Picks one field of (title, body) rows (a class, not a closure, so the model pickles)."""
 
-    def __init__(self, index: int):
+    def __init__(self, index: int | None):
         self.index = index
 
     def __call__(self, rows):
+        if self.index is None:  # title and body together
+            return [f"{row[0]} {row[1]}" for row in rows]
         return [row[self.index] for row in rows]
 
 
@@ -99,7 +103,7 @@ class LabelTerms:
     title + body), times `weight`. `terms` maps a label to its words (category names, keywords,
     the sub-categories of a label tree); a term of several labels counts for each."""
 
-    def __init__(self, terms: dict[str, list[str]] | None = None, weight: float = 0.5):
+    def __init__(self, terms: dict[str, list[str]] | None = None, weight: float = 0.7):
         self.terms = terms or {}
         self.weight = weight
 
@@ -139,7 +143,7 @@ class LabelTerms:
 
 
 def build_estimator(
-    c: float = 1.0, calibrate: bool = True, terms: dict | None = None, terms_weight: float = 0.5
+    c: float = 1.0, calibrate: bool = True, terms: dict | None = None, terms_weight: float = 0.7
 ):
     """The unfitted scikit-learn pipeline over rows of (title, body)."""
     from sklearn.calibration import CalibratedClassifierCV
@@ -157,6 +161,8 @@ def build_estimator(
         )
 
     blocks = [
+        ("text_chars", block(None, analyzer="char", ngram_range=(1, 3))),
+        ("text_words", block(None, analyzer=words)),
         ("title_chars", block(0, analyzer="char", ngram_range=(1, 3))),
         ("body_chars", block(1, analyzer="char", ngram_range=(1, 3))),
         ("title_words", block(0, analyzer=words)),
@@ -270,7 +276,7 @@ def read_header(data: bytes) -> dict:
     except (UnicodeDecodeError, ValueError):
         header = None
     if not isinstance(header, dict) or header.get("magic") != MAGIC:
-        raise ModelFileError("not_a_model", "不是 CivicGrid 文本模型文件")
+        raise ModelFileError("not_a_model", _("不是 CivicGrid 文本模型文件"))
     return header
 
 
@@ -279,21 +285,24 @@ def load(path, checksum: str | None = None) -> TextClassifier:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise ModelFileError("missing_file", f"模型文件无法读取：{exc.strerror or exc}") from None
+        raise ModelFileError(
+            "missing_file", _("模型文件无法读取：%(error)s") % {"error": exc.strerror or exc}
+        ) from None
     if checksum and hashlib.sha256(data).hexdigest() != checksum:
-        raise ModelFileError("checksum_mismatch", "模型文件的校验和与登记不符，文件可能被替换或损坏")
+        raise ModelFileError("checksum_mismatch", _("模型文件的校验和与登记不符，文件可能被替换或损坏"))
     header = read_header(data)
     version = header.get("format_version")
     if version != FORMAT_VERSION:
         raise ModelFileError(
             "old_format",
-            f"模型文件格式版本为 {version}，本系统需要 {FORMAT_VERSION}：请用 train_classifier 重新训练",
+            _("模型文件格式版本为 %(found)s，本系统需要 %(needed)s：请用 train_classifier 重新训练")
+            % {"found": version, "needed": FORMAT_VERSION},
         )
     try:
         estimator = pickle.loads(data.partition(b"\n")[2])  # noqa: S301 - checksum-verified own file
         model = TextClassifier(estimator, header.get("summary") or {})
-        _ = model.labels
+        model.labels  # noqa: B018 - reads classes_: fails on a foreign estimator
     except Exception as exc:  # a truncated pickle or a scikit-learn that cannot read it
         logger.warning("text model %s unreadable: %r", path, exc)
-        raise ModelFileError("unreadable", "模型文件无法读取（可能已损坏或由不兼容的版本生成）") from None
+        raise ModelFileError("unreadable", _("模型文件无法读取（可能已损坏或由不兼容的版本生成）")) from None
     return model

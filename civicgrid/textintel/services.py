@@ -381,3 +381,11 @@ def cases_visible_to(user):
     from civicgrid.cases.models import Case
 
     return Case.objects.restrict(user, "cases.view_case")
+
+
+def case_text_context(case) -> dict:
+    """For the case page (the caller has already checked the user may view the case): the urgency
+    flags with their reasons and the stored analysis. Two queries; {} when there is nothing."""
+    flags = list(UrgencyFlag.objects.filter(case=case))
+    analysis = CaseText.objects.filter(case=case).first()
+    return {"flags": flags, "analysis": analysis} if flags or analysis else {}

@@ -173,3 +173,10 @@ def test_the_events_training_source(events_world):
     examples = examples_from_source("events")
     assert [(e.title, e.label, e.weight) for e in examples] == [("小广告", "0201", 1.0)]
     assert open_case.pk != closed.pk
+
+
+def test_the_case_page_context(events_world):
+    case = unclassified(events_world, title="求助", description="有人持刀威胁")
+    context = services.case_text_context(case)
+    assert [f.kind for f in context["flags"]] == ["violence"]
+    assert context["analysis"].routing == "rules"
