@@ -76,26 +76,46 @@ def _jieba_module():
 
 
 def words(text: str) -> list[str]:
-    """jieba words of a text, without spaces and punctuation."""
+    """jieba words of a text (dictionary only, no HMM guessing of unknown words: the character
+    n-grams cover those, and it is faster), without spaces and punctuation."""
     return [
-        w for w in _jieba_module().lcut(text) if w.strip() and not unicodedata.category(w[0]).startswith("P")
+        w
+        for w in _jieba_module().lcut(text, HMM=False)
+        if w.strip() and not unicodedata.category(w[0]).startswith("P")
     ]
 
 
-class Column:
-    """Picks one field of (title, body) rows (a class, not a closure, so the model pickles)."""
+def char_grams(text: str) -> list[str]:
+    """Character 1–3-grams of a (cleaned) text."""
+    text = text.lower()
+    size = len(text)
+    return [text[i : i + n] for n in (1, 2, 3) for i in range(size - n + 1)]
 
-    def __init__(self, index: int | None):
-        self.index = index
 
-    def __call__(self, rows):
-        if self.index is None:  # title and body together
-            return [f"{row[0]} {row[1]}" for row in rows]
-        return [row[self.index] for row in rows]
+# A message is analysed once into (title, body, title chars, body chars, title words, body words);
+# every TF-IDF block picks its tokens from that, so no text is cut into n-grams or words twice.
+TITLE, BODY, TITLE_CHARS, BODY_CHARS, TITLE_WORDS, BODY_WORDS = range(6)
+
+
+class Tokens:
+    """The analyzer of one TF-IDF block: the tokens of some fields of an analysed message (a class,
+    not a closure, so the model pickles)."""
+
+    def __init__(self, *fields: int):
+        self.fields = fields
+
+    def __call__(self, row) -> list[str]:
+        if len(self.fields) == 1:
+            return row[self.fields[0]]
+        return [token for field in self.fields for token in row[field]]
 
 
 def _rows(titles, bodies):
-    return [(clean_text(t), clean_text(b)) for t, b in zip(titles, bodies, strict=True)]
+    rows = []
+    for title, body in zip(titles, bodies, strict=True):
+        title, body = clean_text(title), clean_text(body)
+        rows.append((title, body, char_grams(title), char_grams(body), words(title), words(body)))
+    return rows
 
 
 class LabelTerms:
@@ -123,8 +143,8 @@ class LabelTerms:
         from scipy import sparse
 
         counts = np.zeros((len(rows), max(len(self.columns_), 1)), dtype=np.float32)
-        for i, (title, body) in enumerate(rows):
-            text = f"{title} {body}"
+        for i, row in enumerate(rows):
+            text = f"{row[TITLE]} {row[BODY]}"
             for word, columns in self.owners_:
                 if word in text:
                     counts[i, columns] += 1.0
@@ -149,29 +169,27 @@ def build_estimator(
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion, Pipeline
-    from sklearn.preprocessing import FunctionTransformer
     from sklearn.svm import LinearSVC
 
-    def block(index, **options):
-        return Pipeline(
-            [
-                ("pick", FunctionTransformer(Column(index))),
-                ("tfidf", TfidfVectorizer(sublinear_tf=True, dtype=np.float32, **options)),
-            ]
-        )
+    def block(*fields):
+        # min_df=2: an n-gram seen in one training message cannot generalise; dropping those
+        # keeps the vocabularies (and the model's memory) several times smaller.
+        return TfidfVectorizer(analyzer=Tokens(*fields), sublinear_tf=True, min_df=2, dtype=np.float32)
 
     blocks = [
-        ("text_chars", block(None, analyzer="char", ngram_range=(1, 3))),
-        ("text_words", block(None, analyzer=words)),
-        ("title_chars", block(0, analyzer="char", ngram_range=(1, 3))),
-        ("body_chars", block(1, analyzer="char", ngram_range=(1, 3))),
-        ("title_words", block(0, analyzer=words)),
-        ("body_words", block(1, analyzer=words)),
+        ("text_chars", block(TITLE_CHARS, BODY_CHARS)),
+        ("text_words", block(TITLE_WORDS, BODY_WORDS)),
+        ("title_chars", block(TITLE_CHARS)),
+        ("body_chars", block(BODY_CHARS)),
+        ("title_words", block(TITLE_WORDS)),
+        ("body_words", block(BODY_WORDS)),
     ]
     if terms:
         blocks.append(("label_terms", LabelTerms(terms, terms_weight)))
     svm = LinearSVC(C=c)
-    model = CalibratedClassifierCV(svm, method="sigmoid", cv=3) if calibrate else svm
+    # ensemble=False: one SVM fitted on all the data, calibrated on 3-fold out-of-fold scores (not
+    # three SVMs kept side by side: a third of the memory and of the prediction time).
+    model = CalibratedClassifierCV(svm, method="sigmoid", cv=3, ensemble=False) if calibrate else svm
     return Pipeline([("features", FeatureUnion(blocks)), ("model", model)])
 
 
