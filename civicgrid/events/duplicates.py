@@ -63,8 +63,6 @@ def find_possible_duplicates(
     `title`/`description`: those similar enough in text or very near, best combined score first."""
     if category is None or lon is None or lat is None:
         return []
-    # No text (or none left after normalising): place and time alone.
-    text = profile(title, description) or None if title is not None or description is not None else None
     radius = radius_m()
     d_lat = radius / METRES_PER_DEGREE
     d_lon = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
@@ -84,11 +82,10 @@ def find_possible_duplicates(
         metres = haversine_km(lon, lat, row[-2], row[-1]) * 1000.0
         if metres <= radius:
             found.append((metres, row))
-    if text is None:
-        found.sort(key=lambda pair: pair[0])  # stable: equal distances stay oldest first
-        kept = [row for _metres, row in found]
-    else:
-        kept = _by_text(text, found, radius)
+    title_at = SHOWN.index("title")
+    kept = rank_candidates(
+        title, description, [(metres, row, row[title_at], row[len(SHOWN)]) for metres, row in found], radius
+    )
     # Instances for the few kept, with the columns intake shows and checks (the rest deferred).
     return [
         instance_from(Case, **dict(zip(SHOWN, row[: len(SHOWN)], strict=True)), lon=row[-2], lat=row[-1])
@@ -96,15 +93,24 @@ def find_possible_duplicates(
     ]
 
 
-def _by_text(text, found, radius: float) -> list[tuple]:
+def rank_candidates(title, description, candidates, radius: float) -> list:
+    """The place rule's candidates kept and ordered (see the module docstring). `candidates` are
+    (metres, key, title, description) tuples, oldest first; the keys come back. Also for callers
+    that gather candidates their own way (a bulk import's batch)."""
+    # No text (or none left after normalising): place and time alone, nearest first.
+    text = profile(title, description) if title is not None or description is not None else None
+    if not text:
+        return [key for _m, key, _t, _d in sorted(candidates, key=lambda c: c[0])]  # stable: oldest first
     threshold, near = text_threshold(), near_m()
     scored = []
-    for metres, row in found:
-        similarity = cosine(text, cached_profile(row[SHOWN.index("title")], row[len(SHOWN)] or ""))
+    for metres, key, candidate_title, candidate_description in candidates:
+        similarity = cosine(
+            text, cached_profile(candidate_title or "", (candidate_description or "")[:DESCRIPTION_CHARS])
+        )
         if threshold <= 0 or similarity >= threshold or (near > 0 and metres <= near):
-            scored.append((-duplicate_score(similarity, metres, radius), metres, row))
+            scored.append((-duplicate_score(similarity, metres, radius), metres, key))
     scored.sort(key=lambda item: (item[0], item[1]))  # stable: ties stay oldest first
-    return [row for _score, _metres, row in scored]
+    return [key for _score, _metres, key in scored]
 
 
 # What intake shows of a possible duplicate and needs to check the reader's scope (lon/lat last);

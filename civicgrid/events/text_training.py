@@ -40,8 +40,19 @@ def closed_events(since=None, until=None):
         yield Example(title or "", description or "", code, weight, opened_at)
 
 
+def category_terms() -> dict[str, list[str]]:
+    """Each active category's name and keywords: the taxonomy as extra features of the model."""
+    terms: dict[str, list[str]] = {}
+    for code, name, keywords in Category.objects.filter(is_active=True).values_list(
+        "code", "name", "keywords"
+    ):
+        words = [name] + [item["word"] if isinstance(item, dict) else str(item) for item in keywords or ()]
+        terms[code] = [w for w in words if w]
+    return terms
+
+
 def register() -> None:
-    register_training_source(SOURCE_NAME, closed_events)
+    register_training_source(SOURCE_NAME, closed_events, category_terms)
 
 
 register()

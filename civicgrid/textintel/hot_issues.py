@@ -199,10 +199,11 @@ def place_of(title: str, body: str = "") -> str:
 
 def _canonical_places(places: Sequence[str]) -> dict[str, str]:
     """Each place → the shortest known place (≥ 3 characters) it ends with (涉外经济学院 → 经济学院)."""
-    keys = sorted({p for p in places if p}, key=lambda p: (len(p), p))
+    known = {p for p in places if p}
     canon: dict[str, str] = {}
-    for key in keys:
-        shorter = next((s for s in keys if 3 <= len(s) < len(key) and key.endswith(s)), key)
+    for key in sorted(known, key=lambda p: (len(p), p)):  # shorter first: their own canon is known
+        # The key's proper suffixes of 3 characters or more, shortest first.
+        shorter = next((key[i:] for i in range(len(key) - 3, 0, -1) if key[i:] in known), key)
         canon[key] = canon.get(shorter, shorter)
     return canon
 
@@ -292,11 +293,24 @@ def heat_of(messages: Sequence[Message], period: tuple[dt.datetime, dt.datetime]
     return heat, growth
 
 
-def key_terms(
-    titles: Sequence[str], document_frequency: Counter, documents: int, count: int = 5
-) -> list[str]:
+class TitleFrequency:
+    """How many titles contain a word (as a substring), counted only for the words asked about:
+    segmenting every title of the period with jieba cost seconds, the clusters' titles suffice."""
+
+    def __init__(self, titles: Iterable[str]):
+        self.titles = [t or "" for t in titles]
+        self.found: dict[str, int] = {}
+
+    def get(self, word: str, default: int = 0) -> int:
+        if word not in self.found:
+            self.found[word] = sum(1 for title in self.titles if word in title)
+        return self.found[word] or default
+
+
+def key_terms(titles: Sequence[str], document_frequency, documents: int, count: int = 5) -> list[str]:
     """The words of a cluster's titles weighted by TF-IDF against all titles (jieba words, two
-    characters or more, formula words and places' suffix words left out)."""
+    characters or more, formula words and places' suffix words left out). `document_frequency`
+    answers `.get(word, 0)`: a Counter or a TitleFrequency."""
     import jieba
 
     counts: Counter = Counter()
@@ -310,10 +324,13 @@ def key_terms(
     return [word for _score, word in scored[:count]]
 
 
-def _terms_beside(place: str, group, document_frequency: Counter, documents: int) -> list[str]:
-    """Key terms that are not pieces of the place already shown (魅力之城 → not 魅力)."""
-    terms = key_terms([m.title for m in group], document_frequency, documents, count=8)
-    return [t for t in terms if not place or (t not in place and place not in t)][:5]
+def _terms_beside(place: str, group, document_frequency, documents: int) -> list[str]:
+    """Key terms that are not pieces of the place shown, nor of the place name most written
+    (劳动东路魅力之城 → not 魅力, 劳动, 东路)."""
+    written = Counter(p for p in (place_of(m.title, m.body) for m in group) if p)
+    places = {p for p in (place, *(p for p, _n in written.most_common(1))) if p}
+    terms = key_terms([m.title for m in group], document_frequency, documents, count=10)
+    return [t for t in terms if not any(t in p or p in t for p in places)][:5]
 
 
 def _words(title: str, jieba) -> set[str]:
@@ -345,9 +362,7 @@ def hot_issues(
     times = [m.at for m in messages]
     period = period or (min(times), max(times))
     groups = cluster(messages, cut=cut, placeless_link=placeless_link)
-    document_frequency: Counter = Counter()
-    for m in messages:
-        document_frequency.update(_words(m.title, jieba))
+    document_frequency = TitleFrequency(m.title for m in messages)
     found = []
     canon = _canonical_places([place_of(m.title, m.body) for m in messages])
     for members in groups:

@@ -73,19 +73,26 @@ def check_manager(user, verb: str) -> None:
 
 
 def do_train_model(
-    examples: list[training.Example], *, source: str, actor=None, c: float = 1.0, folds: int = 5
+    examples: list[training.Example],
+    *,
+    source: str,
+    actor=None,
+    c: float = 1.0,
+    folds: int = 5,
+    terms: dict[str, list[str]] | None = None,
 ) -> TextModel:
     """Evaluate by cross-validation, fit on everything, write the file, record the row. The new
     model is not active until an administrator activates it."""
     check_manager(actor, "add")
     summary = training.summarise(examples, source)
-    metrics = training.cross_validate(examples, folds=folds, c=c) if folds >= 2 else {}
+    metrics = training.cross_validate(examples, folds=folds, c=c, terms=terms) if folds >= 2 else {}
     model = clf.TextClassifier.fit(
         [e.title for e in examples],
         [e.body for e in examples],
         [e.label for e in examples],
         [e.weight for e in examples],
         c=c,
+        terms=terms,
         summary=summary,
     )
     with transaction.atomic():
@@ -374,3 +381,11 @@ def cases_visible_to(user):
     from civicgrid.cases.models import Case
 
     return Case.objects.restrict(user, "cases.view_case")
+
+
+def case_text_context(case) -> dict:
+    """For the case page (the caller has already checked the user may view the case): the urgency
+    flags with their reasons and the stored analysis. Two queries; {} when there is nothing."""
+    flags = list(UrgencyFlag.objects.filter(case=case))
+    analysis = CaseText.objects.filter(case=case).first()
+    return {"flags": flags, "analysis": analysis} if flags or analysis else {}

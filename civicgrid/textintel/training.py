@@ -43,15 +43,30 @@ class Example:
 # --- the registry of training sources ----------------------------------------------------------
 
 _SOURCES: dict[str, Callable[..., Iterable[Example]]] = {}
+_TERMS: dict[str, Callable[[], dict[str, list[str]]]] = {}
 
 
-def register_training_source(name: str, source: Callable[..., Iterable[Example]]) -> None:
-    """`source(since=None, until=None)` yields Examples. Registering a name again replaces it."""
+def register_training_source(
+    name: str,
+    source: Callable[..., Iterable[Example]],
+    terms: Callable[[], dict[str, list[str]]] | None = None,
+) -> None:
+    """`source(since=None, until=None)` yields Examples; `terms()` gives each label's taxonomy
+    words (names, keywords), used as extra features. Registering a name again replaces it."""
     _SOURCES[name] = source
+    if terms is not None:
+        _TERMS[name] = terms
+    else:
+        _TERMS.pop(name, None)
 
 
 def training_sources() -> dict[str, Callable[..., Iterable[Example]]]:
     return dict(_SOURCES)
+
+
+def terms_of_source(name: str) -> dict[str, list[str]] | None:
+    terms = _TERMS.get(name)
+    return terms() if terms is not None else None
 
 
 def examples_from_source(name: str, since=None, until=None) -> list[Example]:
@@ -170,14 +185,16 @@ def calibration(confidences, correct, bins: int = 10) -> dict:
     return {"ece": round(float(ece), 4), "reliability": table}
 
 
-def cross_validate(examples: list[Example], *, folds: int = 5, c: float = 1.0, fit=None) -> dict:
+def cross_validate(
+    examples: list[Example], *, folds: int = 5, c: float = 1.0, terms: dict | None = None, fit=None
+) -> dict:
     """Stratified k-fold (random_state 0) metrics of the classifier trained on `examples`.
     `fit(titles, bodies, labels, weights)` → object with `probabilities` and `labels` (default:
     TextClassifier.fit)."""
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import StratifiedKFold
 
-    fit = fit or (lambda t, b, y, w: TextClassifier.fit(t, b, y, w, c=c))
+    fit = fit or (lambda t, b, y, w: TextClassifier.fit(t, b, y, w, c=c, terms=terms))
     labels = np.array([e.label for e in examples])
     counts = check_examples(examples)
     folds = max(2, min(folds, min(counts.values())))

@@ -180,3 +180,21 @@ def test_default_period_and_the_dashboard_links_to_the_board(hot_world):
     assert client.get(BOARD).status_code == 200
     dashboard = client.get("/dashboard/", {"kind": "month", "month": "2026-11"}).content.decode()
     assert 'id="hot-issues-link"' in dashboard and "/dashboard/hot-issues/?kind=month" in dashboard
+
+
+def test_titles_are_escaped_on_the_board_and_the_drill_down(hot_world):
+    w = hot_world
+    for phone in ("13933330001", "13933330002"):
+        report(
+            w, title="<script>alert(1)</script>南岸小区井盖丢失", description="井盖丢失", reporter_phone=phone
+        )
+    client = client_for(w, "township")
+    response = client.get(BOARD, period_params())
+    html = response.content.decode()
+    assert "<script>alert(1)</script>" not in html
+    for key in board_keys(response):
+        detail = client.get(f"{BOARD}{key}/", period_params()).content.decode()
+        assert "<script>alert(1)</script>" not in detail
+    assert "&lt;script&gt;" in "".join(
+        client.get(f"{BOARD}{key}/", period_params()).content.decode() for key in board_keys(response)
+    )

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from civicgrid.cases.models import Case
-from civicgrid.events.duplicates import find_possible_duplicates
+from civicgrid.events.duplicates import find_possible_duplicates, rank_candidates
 from civicgrid.events.models import Category
 from civicgrid.events.taxonomy_file import read_taxonomy_file
 from civicgrid.events.taxonomy_services import do_load_taxonomy
@@ -108,3 +108,32 @@ def test_one_query_with_or_without_text(events_world):
             found = find_possible_duplicates(category, *IN_GRID, timezone.now(), **text)
         assert len(ctx.captured_queries) == 1 and len(found) == 1
         assert (found[0].lon, found[0].lat, found[0].title) == (IN_GRID[0], IN_GRID[1], "东湖路暴露垃圾")
+
+
+def test_rank_candidates_for_callers_with_their_own_candidates(settings):
+    settings.CIVICGRID_DUPLICATE_NEAR_M = 25
+    candidates = [
+        (80.0, "far-same", "东湖路暴露垃圾", "路边有一堆生活垃圾"),
+        (10.0, "near-other", "路灯不亮", ""),
+        (60.0, "mid-other", "路灯不亮", "晚上漆黑"),
+        (50.0, "mid-same", "东湖路暴露垃圾", None),
+    ]
+    assert rank_candidates(None, None, candidates, 100.0) == [
+        "near-other",
+        "mid-same",
+        "mid-other",
+        "far-same",
+    ]
+    assert rank_candidates("  ", "！", candidates, 100.0) == [
+        "near-other",
+        "mid-same",
+        "mid-other",
+        "far-same",
+    ]
+    ranked = rank_candidates("东湖路暴露垃圾", "路边有一堆生活垃圾", candidates, 100.0)
+    assert (
+        ranked[0] == "far-same"
+        and "mid-other" not in ranked
+        and set(ranked) == {"far-same", "mid-same", "near-other"}
+    )
+    assert rank_candidates("东湖路暴露垃圾", "", [], 100.0) == []

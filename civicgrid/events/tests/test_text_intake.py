@@ -130,7 +130,7 @@ def test_an_empty_title_is_refused_naming_the_field(events_world, active):
 
 def test_urgency_flags_with_reasons_scoped_to_the_case(events_world):
     case = unclassified(
-        events_world, title="邻居纠纷", description="邻居扬言要砍人，我实在活不下去了，几百人聚集在门口"
+        events_world, title="邻居纠纷", description="邻居扬言要砍人，我实在活不下去了，几百人在门口拉横幅静坐"
     )
     kinds = dict(UrgencyFlag.objects.filter(case=case).values_list("kind", "reason"))
     assert set(kinds) == {"violence", "self_harm", "gathering"}
@@ -149,7 +149,9 @@ def test_urgency_flags_with_reasons_scoped_to_the_case(events_world):
 
 
 def test_exclusions_and_plain_messages_are_not_flagged(events_world):
-    case = unclassified(events_world, title="疫情期间禁止聚集", description="小区广场有人跳广场舞")
+    case = unclassified(
+        events_world, title="游乐场的跳楼机噪音大", description="小区广场有人聚集跳广场舞，楼盘打出跳楼价"
+    )
     assert not UrgencyFlag.objects.filter(case=case).exists()
 
 
@@ -171,3 +173,10 @@ def test_the_events_training_source(events_world):
     examples = examples_from_source("events")
     assert [(e.title, e.label, e.weight) for e in examples] == [("小广告", "0201", 1.0)]
     assert open_case.pk != closed.pk
+
+
+def test_the_case_page_context(events_world):
+    case = unclassified(events_world, title="求助", description="有人持刀威胁")
+    context = services.case_text_context(case)
+    assert [f.kind for f in context["flags"]] == ["violence"]
+    assert context["analysis"].routing == "rules"

@@ -37,10 +37,12 @@ class Command(BaseCommand):
                 examples = training.examples_from_csv(
                     o["csv"], text_col=o["text_col"], label_col=o["label_col"], title_col=o["title_col"]
                 )
+                terms = None
             else:
                 examples = training.examples_from_source(o["source"] or "events")
+                terms = training.terms_of_source(o["source"] or "events")
             if o["model"] is None:
-                metrics = training.cross_validate(examples, folds=o["folds"], c=o["c"])
+                metrics = training.cross_validate(examples, folds=o["folds"], c=o["c"], terms=terms)
             else:
                 metrics = self._hold_out(o["model"], examples)
         except ServiceError as exc:

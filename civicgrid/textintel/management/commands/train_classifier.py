@@ -41,16 +41,17 @@ class Command(BaseCommand):
                 examples = training.examples_from_csv(
                     o["csv"], text_col=o["text_col"], label_col=o["label_col"], title_col=o["title_col"]
                 )
-                source = f"csv:{o['csv']}"
+                source, terms = f"csv:{o['csv']}", None
             else:
                 source = o["source"] or "events"
                 since, until = (self._date(o[k], k) for k in ("since", "until"))
                 examples = training.examples_from_source(source, since, until)
+                terms = training.terms_of_source(source)
             if o["c"] <= 0:
                 raise CommandError(_("--c 必须大于 0"))
             with bind_request_id():
                 model = services.do_train_model(
-                    examples, source=source, actor=None, c=o["c"], folds=o["folds"]
+                    examples, source=source, actor=None, c=o["c"], folds=o["folds"], terms=terms
                 )
                 if o["activate"]:
                     model = services.do_activate_model(model, actor=None)
