@@ -112,12 +112,26 @@ class Tokens:
         return [token for field in self.fields for token in row[field]]
 
 
-def _rows(titles, bodies):
+def _rows(titles, bodies, body_words: bool = True):
     rows = []
     for title, body in zip(titles, bodies, strict=True):
         title, body = clean_text(title), clean_text(body)
-        rows.append((title, body, char_grams(title), char_grams(body), words(title), words(body)))
+        rows.append(
+            (
+                title,
+                body,
+                char_grams(title),
+                char_grams(body),
+                words(title),
+                words(body) if body_words else [],
+            )
+        )
     return rows
+
+
+# Profiles: "accurate" (six blocks, the default) and "fast" (title and body characters, title words:
+# no jieba over the body, each n-gram looked up once; see docs/text-intelligence.md for the trade).
+PROFILES = ("accurate", "fast")
 
 
 class LabelTerms:
@@ -226,7 +240,11 @@ def block_vectorizer(*fields):
 
 
 def build_estimator(
-    c: float = 1.0, calibrate: bool = True, terms: dict | None = None, terms_weight: float = 0.7
+    c: float = 1.0,
+    calibrate: bool = True,
+    terms: dict | None = None,
+    terms_weight: float = 0.7,
+    profile: str = "accurate",
 ):
     """The unfitted scikit-learn pipeline over rows of (title, body)."""
     from sklearn.calibration import CalibratedClassifierCV
@@ -235,14 +253,21 @@ def build_estimator(
 
     block = block_vectorizer
 
-    blocks = [
-        ("text_chars", block(TITLE_CHARS, BODY_CHARS)),
-        ("text_words", block(TITLE_WORDS, BODY_WORDS)),
-        ("title_chars", block(TITLE_CHARS)),
-        ("body_chars", block(BODY_CHARS)),
-        ("title_words", block(TITLE_WORDS)),
-        ("body_words", block(BODY_WORDS)),
-    ]
+    if profile == "fast":
+        blocks = [
+            ("title_chars", block(TITLE_CHARS)),
+            ("body_chars", block(BODY_CHARS)),
+            ("title_words", block(TITLE_WORDS)),
+        ]
+    else:
+        blocks = [
+            ("text_chars", block(TITLE_CHARS, BODY_CHARS)),
+            ("text_words", block(TITLE_WORDS, BODY_WORDS)),
+            ("title_chars", block(TITLE_CHARS)),
+            ("body_chars", block(BODY_CHARS)),
+            ("title_words", block(TITLE_WORDS)),
+            ("body_words", block(BODY_WORDS)),
+        ]
     if terms:
         blocks.append(("label_terms", LabelTerms(terms, terms_weight)))
     svm = LinearSVC(C=c)
@@ -280,6 +305,7 @@ class TextClassifier:
         c: float = 1.0,
         terms: dict | None = None,
         summary: dict | None = None,
+        profile: str = "accurate",
     ):
         labels = [str(label) for label in labels]
         counts: dict[str, int] = {}
@@ -288,17 +314,20 @@ class TextClassifier:
         # Calibration needs 3 folds with every class: fewer than 3 examples of a class → plain SVM
         # scores squashed to probabilities (still ranked, flagged in the summary).
         calibrate = len(counts) >= 2 and min(counts.values()) >= 3
-        estimator = build_estimator(c=c, calibrate=calibrate, terms=terms)
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}")
+        estimator = build_estimator(c=c, calibrate=calibrate, terms=terms, profile=profile)
         fit_params = {"model__sample_weight": np.asarray(weights, dtype=float)} if weights is not None else {}
-        estimator.fit(_rows(titles, bodies), labels, **fit_params)
+        estimator.fit(_rows(titles, bodies, profile != "fast"), labels, **fit_params)
         summary = dict(summary or {})
         summary.setdefault("counts", dict(sorted(counts.items())))
         summary["calibrated"] = calibrate
+        summary["profile"] = profile
         summary["label_terms"] = sum(len(v) for v in (terms or {}).values())
         return cls(estimator, summary)
 
     def probabilities(self, titles, bodies) -> np.ndarray:
-        rows = _rows(titles, bodies)
+        rows = _rows(titles, bodies, self.summary.get("profile") != "fast")
         if hasattr(self.estimator, "predict_proba"):
             return self.estimator.predict_proba(rows)
         scores = np.atleast_2d(self.estimator.decision_function(rows))
