@@ -125,6 +125,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=None, help="messages to use (default: all 1,377)")
     parser.add_argument("--data", default=str(DATA))
+    parser.add_argument(
+        "--profile", choices=clf.PROFILES, default="accurate", help="the classifier's profile"
+    )
     args = parser.parse_args()
     data = Path(args.data)
     if not data.is_dir():
@@ -139,6 +142,7 @@ def main():
     labels = labels[index]
     n = len(labels)
     names, counts = np.unique(labels, return_counts=True)
+    print(f"profile: {args.profile}")
     print(f"messages: {n}, labels: {dict(zip(names.tolist(), counts.tolist(), strict=True))}")
     clf.words("预热")  # load jieba's dictionary before any timing
 
@@ -151,7 +155,11 @@ def main():
         base = baseline_model().fit(joined(titles, bodies, train), labels[train])
         base_pred[test] = base.predict(joined(titles, bodies, test))
         model = clf.TextClassifier.fit(
-            [titles[i] for i in train], [bodies[i] for i in train], labels[train].tolist(), terms=terms
+            [titles[i] for i in train],
+            [bodies[i] for i in train],
+            labels[train].tolist(),
+            terms=terms,
+            profile=args.profile,
         )
         probs = model.probabilities([titles[i] for i in test], [bodies[i] for i in test])
         names = np.array(model.labels, dtype=object)
@@ -178,7 +186,7 @@ def main():
         )
 
     start = time.perf_counter()
-    model = clf.TextClassifier.fit(titles, bodies, labels.tolist(), terms=terms)
+    model = clf.TextClassifier.fit(titles, bodies, labels.tolist(), terms=terms, profile=args.profile)
     train_seconds = time.perf_counter() - start
     base = baseline_model().fit(joined(titles, bodies, range(n)), labels)
     ours_rate = throughput(lambda lo, hi: model.probabilities(titles[lo:hi], bodies[lo:hi]), n)

@@ -297,14 +297,10 @@ def _suggest(category, title: str, description: str, classifier: Classifier | No
         ]
         return suggested, analysis, Routing.PRESELECTED if preselect else Routing.QUEUE
     rules = (classifier or Classifier.from_database()).suggest(title, description)
+    # The keyword rules' suggestions keep their original shape (no "source" key: the bulk import
+    # writes the same); the model's carry source "model".
     suggested = [
-        {
-            "id": s.category.pk,
-            "code": s.category.code,
-            "name": s.category.name,
-            "score": s.score,
-            "source": "rules",
-        }
+        {"id": s.category.pk, "code": s.category.code, "name": s.category.name, "score": s.score}
         for s in rules
     ]
     return suggested, analysis, Routing.RULES

@@ -4,12 +4,14 @@ Labels are plain strings (a category code when trained from the platform's own e
 column when trained from a CSV): this module knows nothing of events, cases or the database.
 
 Features (see docs/text-intelligence.md for what was tried and what each gave):
-* character 1–3-grams and jieba words, each as TF-IDF blocks (sublinear tf) of the title, of the
-  body and of the two together (six blocks: the separate blocks let a word in the title weigh
-  differently from the same word in the body, the joint ones keep the whole message's evidence);
+* character 1–3-grams and jieba words (dictionary only), computed once per message for its title
+  and its body; six TF-IDF blocks (sublinear tf, min_df 2) of the title, of the body and of the two
+  together: the separate blocks let a word in the title weigh differently from the same word in
+  the body, the joint ones keep the whole message's evidence;
 * optionally the labels' taxonomy terms (category names and keywords): one feature per label;
-* a linear SVM over all four, calibrated by `CalibratedClassifierCV` (sigmoid, 3-fold), so the
-  confidence of the top label is a probability that can be compared with a threshold.
+* one linear SVM over all of them, calibrated by `CalibratedClassifierCV` (sigmoid, 3-fold
+  out-of-fold scores), so the confidence of the top label is a probability that can be compared
+  with a threshold.
 
 A model file is one header line of JSON (magic, format version, labels, training summary) followed by
 the pickled estimator. The header is read first: a file of another format version is refused with a
@@ -110,12 +112,26 @@ class Tokens:
         return [token for field in self.fields for token in row[field]]
 
 
-def _rows(titles, bodies):
+def _rows(titles, bodies, body_words: bool = True):
     rows = []
     for title, body in zip(titles, bodies, strict=True):
         title, body = clean_text(title), clean_text(body)
-        rows.append((title, body, char_grams(title), char_grams(body), words(title), words(body)))
+        rows.append(
+            (
+                title,
+                body,
+                char_grams(title),
+                char_grams(body),
+                words(title),
+                words(body) if body_words else [],
+            )
+        )
     return rows
+
+
+# Profiles: "accurate" (six blocks, the default) and "fast" (title and body characters, title words:
+# no jieba over the body, each n-gram looked up once; see docs/text-intelligence.md for the trade).
+PROFILES = ("accurate", "fast")
 
 
 class LabelTerms:
@@ -162,28 +178,96 @@ class LabelTerms:
         return self
 
 
+def _block_class():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    class Block(TfidfVectorizer):
+        """TfidfVectorizer with a faster `transform` for pre-analysed tokens: the vocabulary is
+        looked up with `dict.get` through `map` (scikit-learn raises and catches a KeyError for
+        every unknown token, and with min_df=2 a third of a new message's n-grams are unknown);
+        counting is left to scipy. Same result as the parent's transform (tested)."""
+
+        def transform(self, raw_documents):
+            from scipy import sparse
+            from sklearn.preprocessing import normalize
+
+            get = self.vocabulary_.get
+            analyze = self.analyzer
+            indices: list[int] = []
+            indptr = [0]
+            for doc in raw_documents:
+                indices.extend(j for j in map(get, analyze(doc)) if j is not None)
+                indptr.append(len(indices))
+            counts = sparse.csr_matrix(
+                (np.ones(len(indices), dtype=self.dtype), np.asarray(indices, dtype=np.int64), indptr),
+                shape=(len(indptr) - 1, len(self.vocabulary_)),
+            )
+            counts.sum_duplicates()
+            if self.sublinear_tf:
+                np.log(counts.data, counts.data)
+                counts.data += 1
+            if self.use_idf:
+                counts.data *= self.idf_.astype(self.dtype)[counts.indices]
+            return normalize(counts, norm=self.norm, copy=False) if self.norm else counts
+
+    Block.__module__ = __name__
+    Block.__qualname__ = "Block"
+    return Block
+
+
+_BLOCK = None
+
+
+def __getattr__(name):
+    # `Block` is made on first use (scikit-learn is imported lazily, not when the intake starts);
+    # pickle finds it here when a model file is loaded.
+    if name == "Block":
+        return _block()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _block():
+    global _BLOCK
+    if _BLOCK is None:
+        _BLOCK = _block_class()
+    return _BLOCK
+
+
+def block_vectorizer(*fields):
+    # min_df=2: an n-gram seen in one training message cannot generalise; dropping those keeps the
+    # vocabularies (and the model's memory) several times smaller.
+    return _block()(analyzer=Tokens(*fields), sublinear_tf=True, min_df=2, dtype=np.float32)
+
+
 def build_estimator(
-    c: float = 1.0, calibrate: bool = True, terms: dict | None = None, terms_weight: float = 0.7
+    c: float = 1.0,
+    calibrate: bool = True,
+    terms: dict | None = None,
+    terms_weight: float = 0.7,
+    profile: str = "accurate",
 ):
     """The unfitted scikit-learn pipeline over rows of (title, body)."""
     from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion, Pipeline
     from sklearn.svm import LinearSVC
 
-    def block(*fields):
-        # min_df=2: an n-gram seen in one training message cannot generalise; dropping those
-        # keeps the vocabularies (and the model's memory) several times smaller.
-        return TfidfVectorizer(analyzer=Tokens(*fields), sublinear_tf=True, min_df=2, dtype=np.float32)
+    block = block_vectorizer
 
-    blocks = [
-        ("text_chars", block(TITLE_CHARS, BODY_CHARS)),
-        ("text_words", block(TITLE_WORDS, BODY_WORDS)),
-        ("title_chars", block(TITLE_CHARS)),
-        ("body_chars", block(BODY_CHARS)),
-        ("title_words", block(TITLE_WORDS)),
-        ("body_words", block(BODY_WORDS)),
-    ]
+    if profile == "fast":
+        blocks = [
+            ("title_chars", block(TITLE_CHARS)),
+            ("body_chars", block(BODY_CHARS)),
+            ("title_words", block(TITLE_WORDS)),
+        ]
+    else:
+        blocks = [
+            ("text_chars", block(TITLE_CHARS, BODY_CHARS)),
+            ("text_words", block(TITLE_WORDS, BODY_WORDS)),
+            ("title_chars", block(TITLE_CHARS)),
+            ("body_chars", block(BODY_CHARS)),
+            ("title_words", block(TITLE_WORDS)),
+            ("body_words", block(BODY_WORDS)),
+        ]
     if terms:
         blocks.append(("label_terms", LabelTerms(terms, terms_weight)))
     svm = LinearSVC(C=c)
@@ -221,6 +305,7 @@ class TextClassifier:
         c: float = 1.0,
         terms: dict | None = None,
         summary: dict | None = None,
+        profile: str = "accurate",
     ):
         labels = [str(label) for label in labels]
         counts: dict[str, int] = {}
@@ -229,17 +314,20 @@ class TextClassifier:
         # Calibration needs 3 folds with every class: fewer than 3 examples of a class → plain SVM
         # scores squashed to probabilities (still ranked, flagged in the summary).
         calibrate = len(counts) >= 2 and min(counts.values()) >= 3
-        estimator = build_estimator(c=c, calibrate=calibrate, terms=terms)
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}")
+        estimator = build_estimator(c=c, calibrate=calibrate, terms=terms, profile=profile)
         fit_params = {"model__sample_weight": np.asarray(weights, dtype=float)} if weights is not None else {}
-        estimator.fit(_rows(titles, bodies), labels, **fit_params)
+        estimator.fit(_rows(titles, bodies, profile != "fast"), labels, **fit_params)
         summary = dict(summary or {})
         summary.setdefault("counts", dict(sorted(counts.items())))
         summary["calibrated"] = calibrate
+        summary["profile"] = profile
         summary["label_terms"] = sum(len(v) for v in (terms or {}).values())
         return cls(estimator, summary)
 
     def probabilities(self, titles, bodies) -> np.ndarray:
-        rows = _rows(titles, bodies)
+        rows = _rows(titles, bodies, self.summary.get("profile") != "fast")
         if hasattr(self.estimator, "predict_proba"):
             return self.estimator.predict_proba(rows)
         scores = np.atleast_2d(self.estimator.decision_function(rows))

@@ -80,12 +80,17 @@ def do_train_model(
     c: float = 1.0,
     folds: int = 5,
     terms: dict[str, list[str]] | None = None,
+    profile: str = "accurate",
 ) -> TextModel:
     """Evaluate by cross-validation, fit on everything, write the file, record the row. The new
     model is not active until an administrator activates it."""
     check_manager(actor, "add")
     summary = training.summarise(examples, source)
-    metrics = training.cross_validate(examples, folds=folds, c=c, terms=terms) if folds >= 2 else {}
+    metrics = (
+        training.cross_validate(examples, folds=folds, c=c, terms=terms, profile=profile)
+        if folds >= 2
+        else {}
+    )
     model = clf.TextClassifier.fit(
         [e.title for e in examples],
         [e.body for e in examples],
@@ -94,6 +99,7 @@ def do_train_model(
         c=c,
         terms=terms,
         summary=summary,
+        profile=profile,
     )
     with transaction.atomic():
         version = (TextModel.objects.select_for_update().aggregate(v=Max("version"))["v"] or 0) + 1
@@ -105,7 +111,11 @@ def do_train_model(
             checksum=checksum,
             format_version=clf.FORMAT_VERSION,
             source=source[:200],
-            training_summary={**summary, "calibrated": model.summary.get("calibrated")},
+            training_summary={
+                **summary,
+                "calibrated": model.summary.get("calibrated"),
+                "profile": model.summary.get("profile"),
+            },
             metrics=metrics,
             created_by=actor,
             created_at=timezone.now(),

@@ -186,7 +186,13 @@ def calibration(confidences, correct, bins: int = 10) -> dict:
 
 
 def cross_validate(
-    examples: list[Example], *, folds: int = 5, c: float = 1.0, terms: dict | None = None, fit=None
+    examples: list[Example],
+    *,
+    folds: int = 5,
+    c: float = 1.0,
+    terms: dict | None = None,
+    profile: str = "accurate",
+    fit=None,
 ) -> dict:
     """Stratified k-fold (random_state 0) metrics of the classifier trained on `examples`.
     `fit(titles, bodies, labels, weights)` → object with `probabilities` and `labels` (default:
@@ -194,7 +200,7 @@ def cross_validate(
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import StratifiedKFold
 
-    fit = fit or (lambda t, b, y, w: TextClassifier.fit(t, b, y, w, c=c, terms=terms))
+    fit = fit or (lambda t, b, y, w: TextClassifier.fit(t, b, y, w, c=c, terms=terms, profile=profile))
     labels = np.array([e.label for e in examples])
     counts = check_examples(examples)
     folds = max(2, min(folds, min(counts.values())))

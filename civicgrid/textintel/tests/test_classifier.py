@@ -181,3 +181,30 @@ def test_real_messages_small(shared_data):
     )
     predicted = model.predict([r["留言主题"] for r in test], [r["留言详情"] for r in test])
     assert f1_score([r["一级标签"] for r in test], predicted, average="macro") > 0.6
+
+
+def test_the_fast_block_transform_equals_scikit_learns():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    examples = corpus(8)
+    rows = clf._rows([e.title for e in examples], [e.body for e in examples])
+    block = clf.block_vectorizer(clf.TITLE_CHARS, clf.BODY_CHARS).fit(rows)
+    fresh = clf._rows(["东湖路垃圾没人管", "Hello"], ["施工噪音很大，半夜打桩", ""])
+    ours = block.transform(fresh).toarray()
+    theirs = TfidfVectorizer.transform(block, fresh).toarray()
+    assert ours.shape == theirs.shape and abs(ours - theirs).max() < 1e-6
+
+
+def test_a_model_file_loads_in_a_fresh_process(model, tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "m.cgmodel"
+    checksum = model.save(path)
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); django.setup();"
+        "from civicgrid.textintel import classifier as c;"
+        f"print(c.load({str(path)!r}, {checksum!r}).top('垃圾', '垃圾堆')[0].label)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "0101", out.stderr[-2000:]

@@ -32,6 +32,12 @@ class Command(BaseCommand):
         parser.add_argument("--c", type=float, default=1.0, help=_("线性 SVM 的正则参数 C"))
         parser.add_argument("--folds", type=int, default=5, help=_("交叉验证折数（0 = 不评估）"))
         parser.add_argument("--activate", action="store_true", help=_("训练后立即启用"))
+        parser.add_argument(
+            "--profile",
+            choices=("accurate", "fast"),
+            default="accurate",
+            help=_("accurate：六组特征（默认）；fast：不对正文分词，预测更快"),
+        )
 
     def handle(self, *args, **o):
         try:
@@ -51,7 +57,13 @@ class Command(BaseCommand):
                 raise CommandError(_("--c 必须大于 0"))
             with bind_request_id():
                 model = services.do_train_model(
-                    examples, source=source, actor=None, c=o["c"], folds=o["folds"], terms=terms
+                    examples,
+                    source=source,
+                    actor=None,
+                    c=o["c"],
+                    folds=o["folds"],
+                    terms=terms,
+                    profile=o["profile"],
                 )
                 if o["activate"]:
                     model = services.do_activate_model(model, actor=None)
