@@ -214,6 +214,15 @@ for _code, _perms in _ASSESSMENT_PERMISSIONS.items():
     SYSTEM_ROLES[_code]["permissions"] = [*SYSTEM_ROLES[_code]["permissions"], *_perms]
 
 
+# The text layer (civicgrid.textintel): the administrator trains and chooses the classifier and
+# edits the urgency rules (city-wide data, checked over every top-level area by the services).
+SYSTEM_ROLES["administrator"]["permissions"] = [
+    *SYSTEM_ROLES["administrator"]["permissions"],
+    *(f"textintel.{v}_textmodel" for v in ("view", "add", "change", "activate")),
+    *(f"textintel.{v}_urgencyrule" for v in ("view", "add", "change", "delete")),
+]
+
+
 def resolve_permissions(names):
     from django.contrib.auth.models import Permission
 

@@ -16,3 +16,7 @@ class EventsConfig(AppConfig):
         from .pages import register_event_pages
 
         register_event_pages()
+        from . import text_training
+
+        # The text layer learns from closed events (docs/text-intelligence.md).
+        text_training.register()

@@ -94,7 +94,11 @@ class RegisterForm(ActionForm):
             if details.category is not None:
                 self.initial.setdefault("category", details.category.code)
             elif details.suggested_categories:
-                self.initial.setdefault("category", details.suggested_categories[0]["code"])
+                # The keyword rules' first guess, or the model's when it was confident; a guess
+                # below the model's threshold is shown but left for the dispatcher to choose.
+                first = details.suggested_categories[0]
+                if first.get("preselected", first.get("source") != "model"):
+                    self.initial.setdefault("category", first["code"])
 
     def action_data(self) -> dict:
         category = self.cleaned_data["category"]

@@ -371,7 +371,9 @@ def report_event(
     place = resolve_place(lon, lat, crs, area_code)
     suggested, analysis, routing = _suggest(category, title or "", description or "", classifier)
     at = opened_at or timezone.now()
-    duplicates = find_possible_duplicates(category, place.lon, place.lat, at)
+    duplicates = find_possible_duplicates(
+        category, place.lon, place.lat, at, title=title, description=description
+    )
     details = {
         "channel": channel,
         "category": category,

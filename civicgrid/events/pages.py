@@ -18,6 +18,7 @@ from civicgrid.cases.models import Case
 from civicgrid.cases.services import can_act
 from civicgrid.core.errors import ServiceError
 from civicgrid.core.personal_data import can_reveal, mask_name, mask_phone
+from civicgrid.textintel.services import case_text_context
 
 from . import forms
 from .catalogue import summon_candidates
@@ -109,6 +110,8 @@ def event_panel_context(case: Case, user) -> dict:
         "may_upload": may_upload,
         "upload_form": upload_form,
         "revealed": None,
+        # Urgency flags with their reasons and the classifier's analysis (civicgrid.textintel).
+        "text": case_text_context(case),
     }
 
 

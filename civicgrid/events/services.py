@@ -36,7 +36,7 @@ from civicgrid.core.errors import ServiceError
 from civicgrid.core.personal_data import can_reveal
 from civicgrid.core.prepared import insert_row
 
-from . import timeline
+from . import text_training, timeline
 from .catalogue import resolve_dispatch, summon_candidates
 from .intake import EventErrorCode, IntakeResult, check_photo, report_event, resolve_category
 from .models import EmergencyService, EventDetails, EventPhoto, PhotoStage, Satisfaction
@@ -152,6 +152,9 @@ def on_register(ctx: ActionContext) -> None:
         raise ServiceError(EventErrorCode.REQUIRED, _("立案前请确定事件分类"), field="category")
     _save_details(details, before, ctx.actor)
     ctx.timeline_data["category"] = details.category.code
+    # The category finally chosen teaches the text layer (a correction when it differs from the
+    # model's guess) and takes the event out of the classification queue. Never raises.
+    text_training.note_category_decision(ctx.case, details, actor=ctx.actor)
 
 
 def on_transfer(ctx: ActionContext) -> None:

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -79,6 +81,7 @@ def _model_or_404(pk) -> TextModel:
 class ModelList(APIView):
     permission_classes = [permissions.IsAuthenticated, ManagesModels]
 
+    @extend_schema(operation_id="textintel_models_list", responses=OpenApiTypes.OBJECT)
     def get(self, request):
         rows = TextModel.objects.select_related("created_by")[:LIST_LIMIT]
         return Response(
@@ -92,9 +95,17 @@ class ModelList(APIView):
 class ModelDetail(APIView):
     permission_classes = [permissions.IsAuthenticated, ManagesModels]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH)], responses=TextModelSerializer
+    )
     def get(self, request, pk):
         return Response(TextModelSerializer(_model_or_404(pk)).data)
 
+    @extend_schema(
+        parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH)],
+        request=OpenApiTypes.OBJECT,
+        responses=TextModelSerializer,
+    )
     def patch(self, request, pk):
         model = _model_or_404(pk)
         if "confidence_threshold" in request.data:
@@ -105,6 +116,11 @@ class ModelDetail(APIView):
 class ModelActivate(APIView):
     permission_classes = [permissions.IsAuthenticated, ManagesModels]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH)],
+        request=None,
+        responses=TextModelSerializer,
+    )
     def post(self, request, pk):
         model = services.do_activate_model(_model_or_404(pk), actor=request.user)
         return Response(TextModelSerializer(model).data)
@@ -113,6 +129,7 @@ class ModelActivate(APIView):
 class ModelsDeactivate(APIView):
     permission_classes = [permissions.IsAuthenticated, ManagesModels]
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         return Response({"deactivated": services.do_deactivate_models(actor=request.user)})
 
@@ -120,6 +137,7 @@ class ModelsDeactivate(APIView):
 class Classify(APIView):
     permission_classes = [permissions.IsAuthenticated, SeesCases]
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         title, body = request.data.get("title", ""), request.data.get("body", "")
         if not isinstance(title, str) or not isinstance(body, str):
@@ -178,6 +196,9 @@ def case_text_data(case, text: CaseText | None, flags, corrections) -> dict:
 class CaseTextDetail(APIView):
     permission_classes = [permissions.IsAuthenticated, SeesCases]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("case_id", int, OpenApiParameter.PATH)], responses=OpenApiTypes.OBJECT
+    )
     def get(self, request, case_id):
         try:
             case = services.cases_visible_to(request.user).get(pk=int(case_id))
@@ -194,6 +215,7 @@ class ClassificationQueue(APIView):
 
     permission_classes = [permissions.IsAuthenticated, SeesCases]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         rows = (
             CaseText.objects.filter(
@@ -226,6 +248,7 @@ class FlaggedCases(APIView):
 
     permission_classes = [permissions.IsAuthenticated, SeesCases]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         flags = (
             UrgencyFlag.objects.filter(

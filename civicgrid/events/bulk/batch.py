@@ -16,6 +16,7 @@ import math
 from collections import defaultdict
 
 from django.db import connection
+from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.coords import CoordinateError, check_in_jurisdiction, haversine_km
@@ -26,7 +27,14 @@ from civicgrid.cases.models import Case
 from civicgrid.core.deadlines import DAY_UNITS, LOCAL_TZ
 from civicgrid.core.errors import ServiceError
 
-from ..duplicates import METRES_PER_DEGREE, radius_m, window_hours
+from ..duplicates import (
+    DESCRIPTION_CHARS,
+    MAX_SHOWN,
+    METRES_PER_DEGREE,
+    radius_m,
+    rank_candidates,
+    window_hours,
+)
 from ..intake import _PRIORITY, EventErrorCode
 from ..models import EventDetails
 from .checks import CLOSED, DISPATCHED, DONE, REPORTED, Reference, Row, handling_level
@@ -181,20 +189,21 @@ class DuplicateFinder:
                 lat__range=(min(lats) - pad_lat, max(lats) + pad_lat),
             )
             .order_by()
-            .values_list("event__category_id", "opened_at", "id", "lon", "lat")
+            .annotate(head=Substr("description", 1, DESCRIPTION_CHARS))
+            .values_list("event__category_id", "opened_at", "id", "lon", "lat", "title", "head")
         )
-        for category_id, opened_at, pk, lon, lat in existing.iterator(chunk_size=5000):
+        for category_id, opened_at, pk, lon, lat, title, head in existing.iterator(chunk_size=5000):
             if category_id in categories:
-                self._add(category_id, opened_at, pk, lon, lat)
+                self._add(category_id, (opened_at, pk, lon, lat, title, head))
 
-    def _add(self, category_id, opened_at, pk, lon, lat):
-        self.cells[(category_id, math.floor(lon / self.cell), math.floor(lat / self.cell))].append(
-            (opened_at, pk, lon, lat)
-        )
+    def _add(self, category_id, item):
+        lon, lat = item[2], item[3]
+        self.cells[(category_id, math.floor(lon / self.cell), math.floor(lat / self.cell))].append(item)
 
     def add(self, row: Row) -> None:
         if row.category is not None and row.lon is not None:
-            self._add(row.category.id, row.opened_at, row.case_id, row.lon, row.lat)
+            head = (row.description or "")[:DESCRIPTION_CHARS]
+            self._add(row.category.id, (row.opened_at, row.case_id, row.lon, row.lat, row.title, head))
 
     def find(self, row: Row) -> list[int]:
         if row.category is None or row.lon is None or not self.cells:
@@ -220,9 +229,9 @@ class DuplicateFinder:
         for item in near[:50]:
             metres = haversine_km(lon, lat, item[2], item[3]) * 1000.0
             if metres <= self.radius:
-                found.append((metres, item[1]))
-        found.sort(key=lambda pair: pair[0])
-        return [pk for _metres, pk in found]
+                found.append((metres, item[1], item[4], item[5]))
+        # Kept and ordered as intake does (place, then text similarity): oldest first in, stable.
+        return rank_candidates(row.title, row.description, found, self.radius)[:MAX_SHOWN]
 
 
 # --- the rows each table receives ----------------------------------------------------------------

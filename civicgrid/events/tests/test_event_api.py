@@ -204,8 +204,9 @@ def test_create_answers_with_the_summary_and_a_fixed_query_budget(events_world, 
     # the grid and village come from the locate index), intake's and the kernel's atomic (2 + 2),
     # sequence (2), case, details, audit ×2 (head, row, head update), timeline, the assessment
     # rollups' dirty-day mark (once: the new details add nothing to the new case's mark), the
-    # units that see the case through an assignment (cases.CaseUnit)
-    assert len(queries) == 21, "\n".join(q[:120] for q in queries)
+    # units that see the case through an assignment (cases.CaseUnit); the text layer (issue 5):
+    # its atomic (2), the repeat-reporter count and the CaseText row
+    assert len(queries) == 25, "\n".join(q[:120] for q in queries)
 
 
 def test_the_created_summary_equals_what_the_declared_fields_give(events_world, rf):

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
-from civicgrid.events import text_training
 from civicgrid.events.tests.test_event_workflow import (  # noqa: F401  (fixtures)
     act,
     events_world,
@@ -73,8 +72,7 @@ def test_low_confidence_goes_to_the_classification_queue(events_world, active):
     assert [row["case"] for row in queue] == [case.pk]
     assert client(events_world.user("outsider")).get("/api/v1/textintel/queue/").json()["results"] == []
     # The dispatcher decides: the case leaves the queue; a different category is a correction.
-    act(events_world, case, "register", "township", category="0102")
-    text_training.note_category_decision(case, case.event.__class__.objects.get(case=case), actor=None)
+    act(events_world, case, "register", "township", category="0102")  # registering notes the decision
     text.refresh_from_db()
     assert not text.needs_review and text.reviewed_at is not None
     correction = TextCorrection.objects.get(case=case)
