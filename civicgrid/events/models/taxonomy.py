@@ -136,7 +136,7 @@ class Category(TimeStampedModel):
         built from the handling limit."""
         if self.service_notice.strip():
             return self.service_notice.strip()
-        return _("本类事件受理后将在 %(amount)s %(unit)s内处置完毕。") % {
+        return _("本类事件受理后将在 %(amount)s 个%(unit)s内处置完毕。") % {
             "amount": self.handling_amount,
             "unit": self.get_handling_unit_display(),
         }
