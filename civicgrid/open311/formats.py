@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse
@@ -35,6 +36,11 @@ def _plain(value, tz):
     return value
 
 
+# Characters XML 1.0 cannot carry (C0 controls other than tab, line feed and carriage return, lone
+# surrogates, U+FFFE/U+FFFF): a stored text that holds one must not make the whole answer unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value, tz) -> str:
     if value is None:
         return ""
@@ -42,7 +48,7 @@ def _text(value, tz) -> str:
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
         return w3_time(value, tz)
-    return str(value)
+    return _NOT_XML.sub("\ufffd", str(value))
 
 
 # XML names of the items of a list-valued field (attributes → attribute, values → value ...).

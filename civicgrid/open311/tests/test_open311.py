@@ -495,3 +495,11 @@ def test_old_call_log_rows_are_purged(o311, http, settings):
         assert purge_calls() == 1
         assert purge_calls() == 0
     assert Call.objects.count() == 1
+
+
+def test_control_characters_in_stored_text_keep_the_xml_well_formed(o311, http):
+    number = valid_json(post(http, o311.open311_key, description="路口\x0b垃圾\x01堆放"), None)[0][
+        "service_request_id"
+    ]
+    root = xml_of(http.get(f"/open311/v2/requests/{number}.xml", {"api_key": o311.open311_key}))
+    assert root.findtext("request/description") == "路口\ufffd垃圾\ufffd堆放"
