@@ -91,50 +91,7 @@
     if (!dataNode || !box || !select) return;
     var byCategory = JSON.parse(dataNode.textContent) || {};
 
-    function field(q) {
-      var wrap = document.createElement("div");
-      wrap.className = "field";
-      var id = "id_answer_" + q.key;
-      var label = document.createElement("label");
-      label.htmlFor = id;
-      label.textContent = q.label + (q.required ? " *" : "");
-      var input;
-      if (q.type === "multichoice") {
-      input = document.createElement("select");
-      input.multiple = true;
-      (q.choices || []).forEach(function (c) {
-        var opt = document.createElement("option");
-        opt.value = c; opt.textContent = c;
-        input.appendChild(opt);
-      });
-    } else if (q.type === "longtext") {
-      input = document.createElement("textarea");
-      input.rows = 3;
-      input.maxLength = 4000;
-    } else if (q.type === "choice" || q.type === "bool") {
-        input = document.createElement("select");
-        var options = q.type === "bool"
-          ? [["", "—"], ["true", box.getAttribute("data-yes")], ["false", box.getAttribute("data-no")]]
-          : [["", "—"]].concat((q.choices || []).map(function (c) { return [c, c]; }));
-        options.forEach(function (o) {
-          var opt = document.createElement("option");
-          opt.value = o[0];
-          opt.textContent = o[1];
-          input.appendChild(opt);
-        });
-      } else {
-        input = document.createElement("input");
-        input.type = q.type === "number" ? "number" : q.type === "date" ? "date"
-        : q.type === "datetime" ? "datetime-local" : "text";
-        if (q.type === "number") input.step = "any";
-        if (q.type === "text") input.maxLength = 500;
-      }
-      input.name = "answer_" + q.key;
-      input.id = id;
-      wrap.appendChild(label);
-      wrap.appendChild(input);
-      return wrap;
-    }
+    function field(q) { return window.CivicGridQuestions.field(q, box); }
 
     select.addEventListener("change", function () {
       box.textContent = "";

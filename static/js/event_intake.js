@@ -37,47 +37,7 @@
   var box = document.getElementById("category-questions");
   var select = form.elements.category;
 
-  function field(q) {
-    var wrap = document.createElement("div");
-    wrap.className = "field";
-    var id = "id_answer_" + q.key;
-    var label = document.createElement("label");
-    label.htmlFor = id;
-    label.textContent = q.label + (q.required ? " *" : "");
-    var input;
-    if (q.type === "multichoice") {
-      input = document.createElement("select");
-      input.multiple = true;
-      (q.choices || []).forEach(function (c) {
-        var opt = document.createElement("option");
-        opt.value = c; opt.textContent = c;
-        input.appendChild(opt);
-      });
-    } else if (q.type === "longtext") {
-      input = document.createElement("textarea");
-      input.rows = 3;
-      input.maxLength = 4000;
-    } else if (q.type === "choice" || q.type === "bool") {
-      input = document.createElement("select");
-      var options = q.type === "bool" ? [["", "—"], ["true", "是"], ["false", "否"]]
-        : [["", "—"]].concat((q.choices || []).map(function (c) { return [c, c]; }));
-      options.forEach(function (o) {
-        var opt = document.createElement("option");
-        opt.value = o[0]; opt.textContent = o[1];
-        input.appendChild(opt);
-      });
-    } else {
-      input = document.createElement("input");
-      input.type = q.type === "number" ? "number" : q.type === "date" ? "date"
-        : q.type === "datetime" ? "datetime-local" : "text";
-      if (q.type === "number") input.step = "any";
-    }
-    input.name = "answer_" + q.key;
-    input.id = id;
-    wrap.appendChild(label);
-    wrap.appendChild(input);
-    return wrap;
-  }
+  function field(q) { return window.CivicGridQuestions.field(q, box); }
   function drawQuestions() {
     box.textContent = "";
     (questions[select.value] || []).forEach(function (q) { box.appendChild(field(q)); });
