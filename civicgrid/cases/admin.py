@@ -3,18 +3,9 @@ version, timeline and audit), never through an admin form."""
 
 from django.contrib import admin
 
+from civicgrid.audit.admin import ReadOnlyAdmin
+
 from .models import Assignment, Case, CaseDeadline, TimelineEntry
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AssignmentInline(admin.TabularInline):

@@ -4,7 +4,7 @@ masked, plus a "requeue" action for failed ones."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core.admin_base import ReadOnlyAdmin
+from civicgrid.audit.admin import ReadOnlyAdmin
 
 from .addresses import mask_address
 from .delivery import do_requeue_outbound_message

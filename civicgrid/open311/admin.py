@@ -3,7 +3,7 @@ revoked with the open311_client command, so every change goes through the audite
 
 from django.contrib import admin
 
-from civicgrid.core.admin_base import ReadOnlyAdmin
+from civicgrid.audit.admin import ReadOnlyAdmin
 
 from .models import Call, Client
 
