@@ -22,8 +22,6 @@ from __future__ import annotations
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from civicgrid.core.errors import ServiceError
-from civicgrid.events.answers import clean_answer
 from civicgrid.events.citizen_services import public_categories
 from civicgrid.events.models import Category
 from civicgrid.events.models.taxonomy import QuestionType
@@ -124,11 +122,13 @@ def definition(category: Category) -> dict:
     return {"service_code": category.code, "attributes": attributes}
 
 
-def attribute_answers(category: Category, attributes: dict[str, list[str]], *, has_media: bool) -> dict:
-    """The attribute values as intake answers, each checked by its question: 400 naming
-    attribute[code] for an unknown code, a list given to a one-value attribute, or a bad value.
-    A required photo question is answered only by an uploaded media file: a media_url is kept as a
-    link, never fetched (the platform makes no outside calls)."""
+def attribute_answers(category: Category, attributes: dict[str, list[str]]) -> dict:
+    """The attribute values as intake answers: a list for a multivaluelist, one value otherwise. An
+    unknown code or several values for a one-value attribute is a 400 naming attribute[code]; the
+    values themselves and the required questions are checked by intake (`clean_answers`), whose
+    errors name attribute[code] too (`services.open311_field`). A required photo question is
+    answered only by an uploaded media file: a media_url is kept as a link, never fetched (the
+    platform makes no outside calls)."""
     questions = {q["key"]: q for q in category.required_fields or ()}
     answers = {}
     for code, values in attributes.items():
@@ -145,26 +145,5 @@ def attribute_answers(category: Category, attributes: dict[str, list[str]], *, h
             raise Open311Error(
                 400, _("%(where)s：该属性只能有一个值") % {"where": where}, "malformed_attribute"
             )
-        value = values if multiple else values[0]
-        try:
-            answers[code] = clean_answer(question, value, where)
-        except ServiceError as error:
-            raise Open311Error(400, f"{where}：{error.message}", error.code) from None
-    for question in category.required_fields or ():
-        if not question.get("required"):
-            continue
-        if question["type"] == QuestionType.PHOTO:
-            if not has_media:
-                raise Open311Error(
-                    400,
-                    _("media：请以 multipart 方式上传“%(label)s”照片") % {"label": question["label"]},
-                    "required",
-                )
-        elif question["key"] not in answers:
-            raise Open311Error(
-                400,
-                _("attribute[%(code)s]：请填写“%(label)s”")
-                % {"code": question["key"], "label": question["label"]},
-                "required",
-            )
+        answers[code] = values if multiple else values[0]
     return answers

@@ -279,7 +279,7 @@ def submit_request(client: Client, data, files=()) -> SubmittedRequest:
     email = _text(data, "email", 200)
     if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
         raise Open311Error(400, _("email：邮箱格式不正确"), "invalid_email")
-    answers = attribute_answers(service, attributes, has_media=bool(files))
+    answers = attribute_answers(service, attributes)
     try:
         with photo_files_kept_only_on_success(), transaction.atomic():
             result = report_event(
