@@ -11,39 +11,29 @@ def _actor(actor):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
-def plus_one(original: Case, duplicate: Case, actor, now, note: str = "") -> TimelineEntry:
-    """The original of a merged duplicate: "+1 (duplicate 2026-338001-000124 merged)"."""
-    return TimelineEntry.objects.create(
-        case=original,
-        kind=TimelineKind.NOTE,
-        action="merged_in",
-        actor=_actor(actor),
-        note=note,
-        data={"duplicate": duplicate.pk, "number": duplicate.number, "plus_ones": original.plus_ones},
-        time=now,
-    )
-
-
-def photo_added(case: Case, photo, actor, now) -> TimelineEntry:
+def _note(case: Case, action: str, actor, now, note: str = "", data: dict | None = None) -> TimelineEntry:
     return TimelineEntry.objects.create(
         case=case,
         kind=TimelineKind.NOTE,
-        action="photo_added",
+        action=action,
         actor=_actor(actor),
-        data={"photo": photo.pk, "stage": photo.stage},
+        note=note,
+        data=data or {},
         time=now,
     )
+
+
+def plus_one(original: Case, duplicate: Case, actor, now, note: str = "") -> TimelineEntry:
+    """The original of a merged duplicate: "+1 (duplicate 2026-338001-000124 merged)"."""
+    data = {"duplicate": duplicate.pk, "number": duplicate.number, "plus_ones": original.plus_ones}
+    return _note(original, "merged_in", actor, now, note, data)
+
+
+def photo_added(case: Case, photo, actor, now) -> TimelineEntry:
+    return _note(case, "photo_added", actor, now, data={"photo": photo.pk, "stage": photo.stage})
 
 
 def reporter_update(case: Case, actor, now, note: str, data: dict) -> TimelineEntry:
     """A reporter's follow-up through an integration (Open311 servicerequestupdates): what they
     say, and whether they say it is solved (data["says_resolved"])."""
-    return TimelineEntry.objects.create(
-        case=case,
-        kind=TimelineKind.NOTE,
-        action="reporter_update",
-        actor=_actor(actor),
-        note=note,
-        data=data,
-        time=now,
-    )
+    return _note(case, "reporter_update", actor, now, note, data)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from civicgrid.core.scope import get_scoped_or_404, scope_paths
 
 from .forms import IntakeForm, PhotoUploadForm, questions_by_category
 from .models import Channel, EventPhoto
+from .photo_files import photo_response
 from .services import do_add_photo, do_report_event, do_reveal_reporter
 
 VIEW = "cases.view_case"
@@ -97,10 +98,7 @@ def photo(request, pk: int):
     found = EventPhoto.objects.filter(pk=pk, case__in=readable).first()
     if found is None:
         raise Http404
-    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photo_response(found)
 
 
 @login_required

@@ -12,7 +12,7 @@ import functools
 import logging
 
 from django.core import signing
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from civicgrid.core.request_context import current_request_id
 from civicgrid.events.citizen import client_ip
 from civicgrid.events.models import EventPhoto
+from civicgrid.events.photo_files import photo_response
 
 from . import catalogue, params, queries
 from .errors import Open311Error
@@ -243,7 +244,4 @@ def media(request, token: str):
     photo = EventPhoto.objects.filter(pk=photo_id).first()
     if photo is None:
         raise Http404
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photo_response(photo)
