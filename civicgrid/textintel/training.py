@@ -69,6 +69,24 @@ def terms_of_source(name: str) -> dict[str, list[str]] | None:
     return terms() if terms is not None else None
 
 
+def examples_for(
+    *, csv_path=None, text_col=None, label_col=None, title_col=None, source=None, since=None, until=None
+):
+    """(source name, examples, label terms) from a CSV file or a registered source: what the
+    train and evaluate commands read."""
+    if csv_path:
+        if not text_col or not label_col:
+            raise ServiceError(
+                TextErrorCode.MISSING_COLUMN,
+                _("使用 --csv 时必须给出 --text-col 和 --label-col"),
+                field="csv",
+            )
+        examples = examples_from_csv(csv_path, text_col=text_col, label_col=label_col, title_col=title_col)
+        return f"csv:{csv_path}", examples, None
+    source = source or "events"
+    return source, examples_from_source(source, since, until), terms_of_source(source)
+
+
 def examples_from_source(name: str, since=None, until=None) -> list[Example]:
     source = _SOURCES.get(name)
     if source is None:

@@ -31,16 +31,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **o):
         try:
-            if o["csv"]:
-                if not o["text_col"] or not o["label_col"]:
-                    raise CommandError(_("使用 --csv 时必须给出 --text-col 和 --label-col"))
-                examples = training.examples_from_csv(
-                    o["csv"], text_col=o["text_col"], label_col=o["label_col"], title_col=o["title_col"]
-                )
-                terms = None
-            else:
-                examples = training.examples_from_source(o["source"] or "events")
-                terms = training.terms_of_source(o["source"] or "events")
+            _source, examples, terms = training.examples_for(
+                csv_path=o["csv"],
+                text_col=o["text_col"],
+                label_col=o["label_col"],
+                title_col=o["title_col"],
+                source=o["source"],
+            )
             if o["model"] is None:
                 metrics = training.cross_validate(examples, folds=o["folds"], c=o["c"], terms=terms)
             else:

@@ -41,18 +41,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **o):
         try:
-            if o["csv"]:
-                if not o["text_col"] or not o["label_col"]:
-                    raise CommandError(_("使用 --csv 时必须给出 --text-col 和 --label-col"))
-                examples = training.examples_from_csv(
-                    o["csv"], text_col=o["text_col"], label_col=o["label_col"], title_col=o["title_col"]
-                )
-                source, terms = f"csv:{o['csv']}", None
-            else:
-                source = o["source"] or "events"
-                since, until = (self._date(o[k], k) for k in ("since", "until"))
-                examples = training.examples_from_source(source, since, until)
-                terms = training.terms_of_source(source)
+            since, until = (self._date(o[k], k) for k in ("since", "until"))
+            source, examples, terms = training.examples_for(
+                csv_path=o["csv"],
+                text_col=o["text_col"],
+                label_col=o["label_col"],
+                title_col=o["title_col"],
+                source=o["source"],
+                since=since,
+                until=until,
+            )
             if o["c"] <= 0:
                 raise CommandError(_("--c 必须大于 0"))
             with bind_request_id():
