@@ -30,6 +30,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import caches
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import Truncator
@@ -150,6 +151,13 @@ def _hit(limits) -> None:
 def _hidden(category: Category) -> bool:
     hidden = set(setting("CIVICGRID_CITIZEN_HIDDEN_CATEGORIES") or ())
     return category.code in hidden or (category.parent is not None and category.parent.code in hidden)
+
+
+def hidden_category_q(category_path: str = "event__category") -> Q:
+    """`_hidden` as a query condition on the category reached by `category_path` (public and
+    machine interfaces list no event of an internal class)."""
+    hidden = list(setting("CIVICGRID_CITIZEN_HIDDEN_CATEGORIES") or ())
+    return Q(**{f"{category_path}__code__in": hidden}) | Q(**{f"{category_path}__parent__code__in": hidden})
 
 
 def public_categories() -> list[Category]:

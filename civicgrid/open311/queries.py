@@ -12,14 +12,14 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from django.core import signing
-from django.db.models import BooleanField, OuterRef, Q, Subquery
+from django.db.models import BooleanField, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
 from civicgrid.cases.models import Case, CaseDeadline, TimelineEntry
 from civicgrid.core.personal_data import mask_text
 from civicgrid.core.scope import ALL, path_q, scope_paths
-from civicgrid.events.citizen_services import public_words, setting, status_in_words
+from civicgrid.events.citizen_services import hidden_category_q, public_words, status_in_words
 from civicgrid.events.models import Category, EventPhoto, PhotoStage
 
 VIEW = "cases.view_case"
@@ -48,18 +48,13 @@ def open_or_closed(status: str) -> str:
     return "closed" if status in CLOSED_STATUSES else "open"
 
 
-def _hidden_q_for(prefix: str = "") -> Q:
-    hidden = list(setting("CIVICGRID_CITIZEN_HIDDEN_CATEGORIES") or ())
-    return Q(**{f"{prefix}event__category__code__in": hidden}) | Q(
-        **{f"{prefix}event__category__parent__code__in": hidden}
-    )
-
-
 def events_in_scope(user):
     # Only events have EventDetails, so the inner join on a classified event is the kind filter; a
     # `kind` condition would lead SQLite to the (kind, status) index and a sort of every event
     # instead of walking `case_opened` newest first.
-    return Case.objects.restrict(user, VIEW).filter(event__category__isnull=False).exclude(_hidden_q_for())
+    return (
+        Case.objects.restrict(user, VIEW).filter(event__category__isnull=False).exclude(hidden_category_q())
+    )
 
 
 ROW_FIELDS = (
@@ -157,7 +152,7 @@ def transitions_in_scope(user):
     """Status changes of the events the user may read, as joins walking the transitions by time
     (an IN over the user's cases would read every case of the area first)."""
     entries = TimelineEntry.objects.filter(_TRANSITION, case__event__category__isnull=False).exclude(
-        _hidden_q_for("case__")
+        hidden_category_q("case__event__category")
     )
     paths = scope_paths(user, VIEW)
     if getattr(user, "unit_id", None) is not None:  # unit-assigned access too: the kernel's own rule

@@ -504,3 +504,25 @@ def test_control_characters_in_stored_text_keep_the_xml_well_formed(o311, http):
     ]
     root = xml_of(http.get(f"/open311/v2/requests/{number}.xml", {"api_key": o311.open311_key}))
     assert root.findtext("request/description") == "路口\ufffd垃圾\ufffd堆放"
+
+
+def test_events_of_internal_classes_are_never_served(o311, http):
+    from civicgrid.events.intake import report_event
+
+    hidden = report_event(
+        actor=None,
+        title="特殊人群走访",
+        channel="grid_patrol",
+        category="1301",
+        lon=IN_GRID[0],
+        lat=IN_GRID[1],
+    ).case
+    shown = valid_json(post(http, o311.open311_key), None)[0]["service_request_id"]
+    for case in Case.objects.filter(number__in=[hidden.number, shown]):
+        do_event_action(case, "register", actor=o311.user("township"), expected_version=case.version)
+    key = {"api_key": o311.open311_key}
+    listed = {r["service_request_id"] for r in valid_json(http.get("/open311/v2/requests.json", key), None)}
+    assert listed == {shown}
+    assert http.get(f"/open311/v2/requests/{hidden.number}.json", key).status_code == 404
+    updates = valid_json(http.get("/open311/v2/servicerequestupdates.json", key), None)
+    assert {u["service_request_id"] for u in updates} == {shown}
