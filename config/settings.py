@@ -84,7 +84,10 @@ INSTALLED_APPS = [
     "civicgrid.cases",
     "civicgrid.textintel",
     "civicgrid.events",
+    "civicgrid.disputes",
+    "civicgrid.petitions",
     "civicgrid.open311",
+    "civicgrid.desk",
     "civicgrid.assessment",
     "civicgrid.web",
 ]

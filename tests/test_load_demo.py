@@ -42,11 +42,11 @@ def test_load_demo_creates_the_city_units_and_one_login_per_role():
     assert "已加载演示城市“临江市”" in output
     assert Area.objects.count() == 74
     assert Grid.objects.count() == 400
-    assert Unit.objects.count() == 38
+    assert Unit.objects.count() == 41
     logins = User.objects.exclude(password__startswith="!")  # grid-worker staff records have no login
-    assert logins.count() == 9
+    assert logins.count() == 11
     assert (
-        User.objects.count() == 9 + 399 + 1
+        User.objects.count() == 11 + 399 + 1
     )  # every other grid's worker is a staff record; the demo Open311 client
     assert sorted(
         RoleAssignment.objects.filter(user__in=logins).values_list("role__code", flat=True)

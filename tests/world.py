@@ -117,6 +117,8 @@ def build_world() -> World:
         "chengguan": ("jiangdong-chengguan", "江东区城市管理局", "department", "338001000000"),
         "donghu_office": ("donghu-office", "东湖街道办事处", "government_office", "338001001000"),
         "beishan_office": ("beishan-office", "北山镇人民政府", "government_office", "338002101000"),
+        "petition_bureau": ("jiangdong-xinfang", "江东区信访局", "department", "338001000000"),
+        "discipline": ("jiangdong-jiwei", "江东区纪委监委", "department", "338001000000"),
     }
     for key, (code, name, kind, area_code) in units.items():
         w.units[key] = Unit.objects.create(code=code, name=name, kind=kind, area=w.areas[area_code])
@@ -142,6 +144,8 @@ def build_world() -> World:
         ("admin", "administrator", "338000000000", None, "centre", "冯管理", "13800009999"),
         ("county_admin", "administrator", "338001000000", None, "centre", "陈管理", "13900001111"),
         ("outsider", "township_officer", "338002101000", None, "beishan_office", "褚外区", "13900002222"),
+        ("petition", "petition_officer", "338001000000", None, "petition_bureau", "卫信访", "13900003333"),
+        ("inspector", "discipline_inspector", "338001000000", None, "discipline", "蒋纪检", "13900004444"),
     ]
     for username, role, area_code, grid_code, unit, display, phone in people:
         user = User.objects.create_user(

@@ -16,6 +16,7 @@ class AccountsErrorCode(StrEnum):
     PASSWORD_INVALID = "password_invalid"
     PHONE_INVALID = "phone_invalid"
     ID_CARD_INVALID = "id_card_invalid"
+    ORG_CODE_INVALID = "org_code_invalid"
     EMAIL_INVALID = "email_invalid"
     CANNOT_DEACTIVATE_SELF = "cannot_deactivate_self"
     USER_INACTIVE = "user_inactive"

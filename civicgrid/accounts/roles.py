@@ -223,6 +223,31 @@ SYSTEM_ROLES["administrator"]["permissions"] = [
 ]
 
 
+# Disputes (civicgrid.disputes, 矛盾纠纷多元化解): owned by that app; each role's extra permissions.
+DELEGABLE_APPS = DELEGABLE_APPS | {"disputes"}
+_DISPUTES_PERMISSIONS: dict[str, list[str]] = {}
+for _code, _perms in _DISPUTES_PERMISSIONS.items():
+    SYSTEM_ROLES[_code]["permissions"] = [*SYSTEM_ROLES[_code]["permissions"], *_perms]
+
+
+# Petitions (civicgrid.petitions, 信访): the petition office's staff, and the discipline-inspection
+# staff (纪检监察), the only ones who see 检举控告 (cases marked confidential, see cases.models).
+DELEGABLE_APPS = DELEGABLE_APPS | {"petitions"}
+SYSTEM_ROLES["petition_officer"] = {
+    "name": _("信访工作人员"),
+    "description": _("登记、转送、交办、督办信访事项"),
+    "permissions": [*_VIEW_PLACES, *_VIEW_ORG, *_REVEAL, *_CASE_VIEW, "cases.report_case"],
+}
+SYSTEM_ROLES["discipline_inspector"] = {
+    "name": _("纪检监察人员"),
+    "description": _("受理和办理检举控告类信访事项（仅本角色可见）"),
+    "permissions": [*_VIEW_PLACES, *_VIEW_ORG, *_REVEAL, *_CASE_VIEW, "cases.view_confidential_case"],
+}
+_PETITIONS_PERMISSIONS: dict[str, list[str]] = {}
+for _code, _perms in _PETITIONS_PERMISSIONS.items():
+    SYSTEM_ROLES[_code]["permissions"] = [*SYSTEM_ROLES[_code]["permissions"], *_perms]
+
+
 def resolve_permissions(names):
     from django.contrib.auth.models import Permission
 

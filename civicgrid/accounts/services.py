@@ -79,6 +79,28 @@ def clean_id_card(value: str | None, field: str = "id_card") -> str:
     return value
 
 
+_ORG_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_ORG_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def clean_org_code(value: str | None, field: str = "org_code") -> str:
+    """An 18-character unified social credit code (统一社会信用代码) whose check character is right
+    (GB 32100-2015)."""
+    value = (value or "").strip().upper()
+    if not value:
+        return ""
+    if len(value) != 18 or any(ch not in _ORG_CHARS for ch in value):
+        raise ServiceError(
+            Code.ORG_CODE_INVALID,
+            _("统一社会信用代码必须是 18 位数字或大写字母（不含 I、O、Z、S、V）。"),
+            field=field,
+        )
+    total = sum(_ORG_CHARS.index(ch) * w for ch, w in zip(value[:17], _ORG_WEIGHTS, strict=True))
+    if value[17] != _ORG_CHARS[(31 - total % 31) % 31]:
+        raise ServiceError(Code.ORG_CODE_INVALID, _("统一社会信用代码校验位不正确。"), field=field)
+    return value
+
+
 def _clean_email(value: str | None) -> str:
     value = (value or "").strip()
     if value:

@@ -536,7 +536,7 @@ def generate_city(seed: int = DEFAULT_SEED, grids: int = DEFAULT_GRIDS, *, seria
 
 
 def _units_and_people(rng, city, counties, townships, first_grid: GridSpec):
-    """Command centres (city and each county), the eight departments of every county and the
+    """Command centres (city and each county), the nine departments of every county and the
     office of every township; then one demo login per built-in role, placed in the first district."""
     units = [UnitSpec("city-command-centre", f"{names.CITY_NAME}社会治理指挥中心", "command_centre", city)]
     for code, name, is_district in counties:
@@ -564,6 +564,8 @@ def _units_and_people(rng, city, counties, townships, first_grid: GridSpec):
         "leader": (city, None, centre),
         "auditor": (city, None, centre),
         "admin": (city, None, centre),
+        "petition": (district, None, f"c{district[:6]}-xinfang"),
+        "inspector": (district, None, f"c{district[:6]}-jiwei"),
     }
     plan = [(username, role, *where[username]) for username, role in DEMO_LOGINS.items()]
     people = []

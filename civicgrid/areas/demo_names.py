@@ -245,6 +245,8 @@ DEMO_LOGINS = {
     "leader": "leader",
     "auditor": "auditor",
     "admin": "administrator",
+    "petition": "petition_officer",
+    "inspector": "discipline_inspector",
 }
 
 # Specialised departments present in every county/district: (code suffix, name suffix).
@@ -257,6 +259,7 @@ COUNTY_DEPARTMENTS = (
     ("xinfang", "信访局"),
     ("minzheng", "民政局"),
     ("zhujian", "住房和城乡建设局"),
+    ("jiwei", "纪委监委"),
 )
 
 # Institutions that get a dedicated grid (专属网格): kind → name endings.

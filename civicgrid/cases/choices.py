@@ -81,3 +81,12 @@ class TimelineKind(models.TextChoices):
     EXTENSION_DECIDED = "extension_decided", _("延期审批")
     DEADLINES_RECOMPUTED = "deadlines_recomputed", _("期限重算")
     NOTE = "note", _("备注")
+    PARTY = "party", _("当事人")  # a party added or changed (cases.parties)
+    RECORD = "record", _("办理记录")  # a kind's own step; `action` names it (risk_changed, session …)
+
+
+class PartyKind(models.TextChoices):
+    """A case party (当事人 / 信访人 / 被反映人) is a person or an organisation."""
+
+    PERSON = "person", _("自然人")
+    ORGANISATION = "organisation", _("单位或组织")

@@ -22,4 +22,5 @@ class CaseErrorCode(StrEnum):
     NO_EXTENSION_REQUEST = "no_extension_request"
     INVALID_TITLE = "invalid_title"
     INVALID_LOCATION = "invalid_location"
+    INVALID_PARTY = "invalid_party"  # a party's name, kind, role, ID number, phone … (cases.parties)
     ABOVE_LEVEL = "above_level"  # dispatching a case escalated above the centre's level

@@ -28,6 +28,7 @@ from .choices import (
     AssignmentStatus,
     ClockState,
     HandlingLevel,
+    PartyKind,
     Priority,
     Supervision,
     TimelineKind,
@@ -45,10 +46,36 @@ ASSIGNMENT_ACTIONS = {
 OPEN = Q(closed_at__isnull=True)  # the condition of the partial indexes over open cases
 
 
+# Confidential cases (检举控告 petitions, 信访工作条例 Art.30): visible only to holders of this
+# permission over the case's place, and never through an assignment (the accused's unit must not
+# reach them by being dispatched to).
+CONFIDENTIAL_PERMISSION = "cases.view_confidential_case"
+
+
+def confidential_guard(user, by_paths: Q, by_assignment: Q | None = None, *, paths_q=None) -> Q:
+    """The condition a scope becomes once confidential cases are taken out: ordinary cases through
+    the user's paths or unit (`by_paths | by_assignment`), confidential ones only where the user
+    also holds CONFIDENTIAL_PERMISSION. Confidential cases are few and indexed
+    (`case_confidential`), so the test is a `NOT IN` over a handful of ids and every queue keeps
+    its covering index. `paths_q(paths)` builds a path condition (queues: ranges on SQLite)."""
+    secret_ids = Case.objects.filter(confidential=True).values("pk")
+    ordinary = by_paths if by_assignment is None else (by_paths | by_assignment)
+    secret = scope_paths(user, CONFIDENTIAL_PERMISSION)
+    if secret is ALL:
+        return (~Q(pk__in=secret_ids) & ordinary) | (Q(pk__in=secret_ids) & by_paths)
+    condition = ~Q(pk__in=secret_ids) & ordinary
+    if secret:
+        build = paths_q or (lambda ps: path_q(Case.scope_path_field, ps))
+        condition |= Q(pk__in=secret_ids) & by_paths & build(secret)
+    return condition
+
+
 class CaseQuerySet(ScopedQuerySet):
     def restrict(self, user, action: str):
         """Cases under the user's paths for `action`, OR — for view and handle — cases assigned to
-        the user's unit (pending/accepted; for viewing also objected and done), wherever they lie."""
+        the user's unit (pending/accepted; for viewing also objected and done), wherever they lie.
+        Confidential cases only where the user also holds CONFIDENTIAL_PERMISSION (never through
+        an assignment)."""
         paths = scope_paths(user, action)
         if paths is ALL:
             return self
@@ -57,10 +84,11 @@ class CaseQuerySet(ScopedQuerySet):
         condition = path_q(self.model.scope_path_field, paths)
         unit_id = getattr(user, "unit_id", None)
         statuses = ASSIGNMENT_ACTIONS.get(action)
+        assigned_q = None
         if statuses and unit_id:
             assigned = Assignment.objects.filter(unit_id=unit_id, status__in=statuses).values("case_id")
-            condition |= Q(pk__in=assigned)
-        return self.filter(condition)
+            assigned_q = Q(pk__in=assigned)
+        return self.filter(confidential_guard(user, condition, assigned_q))
 
     def open(self):
         return self.filter(closed_at__isnull=True)
@@ -132,6 +160,11 @@ class Case(ScopedModel):
     plus_ones = models.PositiveIntegerField(_("附议数"), default=0)
     due_at = models.DateTimeField(_("最近截止"), null=True, blank=True)
     warn_at = models.DateTimeField(_("预警时间"), null=True, blank=True)
+    confidential = models.BooleanField(
+        _("保密"),
+        default=False,
+        help_text=_("仅持有“查看保密案件”权限者可见（如检举控告类信访事项），不因派单而可见"),
+    )
 
     objects = CaseQuerySet.as_manager()
     scope_path_field = "path"
@@ -152,6 +185,7 @@ class Case(ScopedModel):
             ("supervise_case", _("督办")),
             ("approve_extension", _("审批延期")),
             ("escalate_case", _("上报上级")),
+            ("view_confidential_case", _("查看保密案件")),
         ]
         indexes = [
             # Prefix search on the scope path (LIKE 'x%'): pattern ops on PostgreSQL.
@@ -207,6 +241,8 @@ class Case(ScopedModel):
             ),
             # Likely duplicates at intake: open cases in a small lat/lon box (events.duplicates).
             models.Index(fields=["lat", "lon"], name="case_open_place", condition=OPEN),
+            # The few confidential cases, for the scope's NOT IN (confidential_guard).
+            models.Index(fields=["id"], name="case_confidential", condition=Q(confidential=True)),
         ]
 
     def __str__(self):
@@ -462,3 +498,48 @@ class TimelineEntry(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.kind} {self.action}"
+
+
+class CaseParty(models.Model):
+    """A party to a case, for every kind: a dispute's applicant and respondent (申请人 / 被申请人), a
+    petition's petitioners (信访人) and the person or unit complained of (被反映人). `role` is the
+    kind's word for the party's place in the case.
+
+    Personal data (name, ID number, phone, address) is shown masked unless the reader holds the
+    reveal permission over the case's place; every reveal is written to the access log
+    (`cases.parties.do_reveal_party`). `id_digest` is the SM3 digest of the normalised ID number
+    or credit code: kinds find "the same person" across cases and levels with it (repeat petitions,
+    repeated police calls on the same parties) without reading the numbers. Written only by
+    `cases.parties`."""
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="parties")
+    role = models.CharField(_("身份"), max_length=30)
+    kind = models.CharField(_("类别"), max_length=20, choices=PartyKind.choices, default=PartyKind.PERSON)
+    name = models.CharField(_("姓名或名称"), max_length=100)
+    id_card = models.CharField(_("身份证号"), max_length=18, blank=True)
+    org_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    id_digest = models.CharField(_("证件摘要"), max_length=64, blank=True)
+    digest_alg = models.CharField(_("摘要算法"), max_length=16, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+    data = models.JSONField(_("其他信息"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("登记时间"))
+
+    PERSONAL_FIELDS = {
+        "name": "name",
+        "id_card": "id_card",
+        "phone": "phone",
+        "address": "address",
+    }
+
+    class Meta:
+        verbose_name = _("当事人")
+        verbose_name_plural = pgettext_lazy("plural", "当事人")
+        ordering = ["case", "id"]
+        indexes = [
+            models.Index(fields=["id_digest", "case"], name="party_digest", condition=~Q(id_digest="")),
+            models.Index(fields=["case", "role"], name="party_case_role"),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} {self.role} #{self.pk}"

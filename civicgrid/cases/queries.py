@@ -35,7 +35,7 @@ from .choices import (
     Supervision,
 )
 from .kinds import registered_kinds
-from .models import Assignment, Case, CaseUnit
+from .models import Assignment, Case, CaseUnit, confidential_guard
 
 VIEW = "cases.view_case"
 HANDLE = "cases.handle_case"
@@ -111,13 +111,14 @@ def _scope(user, action: str) -> Q | None:
     condition = _path_prefixes(paths)
     unit_id = getattr(user, "unit_id", None)
     statuses = ASSIGNMENT_ACTIONS.get(action)
+    assigned_q = None
     if statuses and unit_id:
         if tuple(statuses) == tuple(VISIBLE_ASSIGNMENT_STATUSES):
-            condition |= Q(pk__in=CaseUnit.objects.filter(unit_id=unit_id).values("case_id"))
+            assigned_q = Q(pk__in=CaseUnit.objects.filter(unit_id=unit_id).values("case_id"))
         else:
             assigned = Assignment.objects.filter(unit_id=unit_id, status__in=statuses)
-            condition |= Q(pk__in=assigned.values("case_id"))
-    return condition
+            assigned_q = Q(pk__in=assigned.values("case_id"))
+    return confidential_guard(user, condition, assigned_q, paths_q=_path_prefixes)
 
 
 def _both(scope: Q | None, test: Q) -> Q | None:
@@ -280,12 +281,13 @@ def all_cases(user) -> QuerySet:
     else:
         condition = path_q(Case.scope_path_field, paths)
         unit_id = getattr(user, "unit_id", None)
+        assigned_q = None
         if unit_id:
             assigned = Assignment.objects.filter(
                 case=OuterRef("pk"), unit_id=unit_id, status__in=ASSIGNMENT_ACTIONS[VIEW]
             )
-            condition |= Q(Exists(assigned))
-        qs = qs.filter(condition)
+            assigned_q = Q(Exists(assigned))
+        qs = qs.filter(confidential_guard(user, condition, assigned_q))
     return _list(qs.order_by("-opened_at", "-id"))
 
 
@@ -297,7 +299,9 @@ def all_cases_in_paths(user) -> QuerySet | None:
     paths = scope_paths(user, VIEW)
     if paths is ALL or not paths:
         return None
-    return Case.objects.filter(_path_prefixes(paths)).values("pk")
+    return Case.objects.filter(
+        confidential_guard(user, _path_prefixes(paths), paths_q=_path_prefixes)
+    ).values("pk")
 
 
 # --- counts ----------------------------------------------------------------------------------------

@@ -36,7 +36,14 @@ from .choices import (
 from .choices import Supervision as SupervisionLevel
 from .error_codes import CaseErrorCode
 from .kinds import ActionContext, CaseKind, get_kind
-from .models import ASSIGNMENT_ACTIONS, Assignment, Case, CaseNumberSequence, CaseUnit
+from .models import (
+    ASSIGNMENT_ACTIONS,
+    CONFIDENTIAL_PERMISSION,
+    Assignment,
+    Case,
+    CaseNumberSequence,
+    CaseUnit,
+)
 from .queries import dispatch_levels
 
 VIEW = "cases.view_case"
@@ -57,6 +64,12 @@ def can_act(actor, permission: str, case: Case, *, unit_statuses=None) -> bool:
     for callers that ask about many permissions at once (see `ActionChecker`)."""
     if actor is None:
         return True
+    if case.confidential:
+        # Confidential cases (检举控告): only through the area scope, and only for holders of the
+        # confidential permission there; never through an assignment.
+        return bool(case.path) and all(
+            path_in_scope(actor, p, case.path) for p in (permission, CONFIDENTIAL_PERMISSION)
+        )
     # The area-scope half of Case.objects.restrict, decided in memory (no query): the common case.
     if case.path and path_in_scope(actor, permission, case.path):
         return True
@@ -313,6 +326,7 @@ def do_open_case(
     priority: str | None = None,
     handling_level: str | None = None,
     opened_at=None,
+    confidential: bool = False,
     **data,
 ) -> Case:
     """Open a case of `kind` in its workflow's initial status, numbered by the kind.
@@ -320,7 +334,9 @@ def do_open_case(
     `area` is the deepest area the case was located to, `grid` the grid (if any) — it must lie in
     `area`. The actor needs `cases.report_case` over the case's path; `actor=None` is an intake
     channel that authenticated the reporter itself (citizen form, hotline import). `data` is passed
-    to the kind's `on_open` hook (e.g. the category). Starts the kind's `open_starts` clocks."""
+    to the kind's `on_open` hook (e.g. the category). Starts the kind's `open_starts` clocks.
+    `confidential` cases (检举控告) are seen only by holders of `cases.view_confidential_case` over
+    their place: the actor who registers one need not be among them."""
     case_kind = get_kind(kind)
     title = (title or "").strip()
     if not title or len(title) > 200:
@@ -343,6 +359,7 @@ def do_open_case(
             lon=lon,
             lat=lat,
             handling_level=handling_level or _default_level(area),
+            confidential=bool(confidential),
             created_by=actor if actor is not None and actor.is_authenticated else None,
             opened_at=opened_at or now,
         )
@@ -373,7 +390,7 @@ def do_open_case(
         record_change(
             actor=actor, action=ChangeAction.CREATE, instance=case, before=None, after=snapshot(case)
         )
-        if actor is not None and not can_act(actor, VIEW, case):
+        if actor is not None and not case.confidential and not can_act(actor, VIEW, case):
             raise not_found()
     return case
 

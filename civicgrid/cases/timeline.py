@@ -97,3 +97,16 @@ def extension_decided(case: Case, actor, now, clock: str, amount: int, approved:
 
 def deadlines_recomputed(case: Case, now, changes: list[dict]) -> TimelineEntry:
     return _write(case, TimelineKind.DEADLINES_RECOMPUTED, None, now, data={"changes": changes})
+
+
+def party(case: Case, actor, now, action: str, party_id: int, role: str, note="") -> TimelineEntry:
+    """A party added ("party_added") or removed ("party_removed"); never their personal data."""
+    data = {"party": party_id, "role": role}
+    return _write(case, TimelineKind.PARTY, actor, now, action=action, note=note, data=data)
+
+
+def record(case: Case, actor, now, action: str, *, note="", data=None) -> TimelineEntry:
+    """A kind's own step that is not a workflow transition (a dispute's risk grade changing, a
+    mediation session held, a petition's acceptance notice sent): `action` names the step, `data`
+    carries what the page shows. Written inside the kind's service's transaction."""
+    return _write(case, TimelineKind.RECORD, actor, now, action=action, note=note, data=data)

@@ -52,7 +52,18 @@ def _is_cjk(value: str) -> bool:
     return all("\u4e00" <= ch <= "\u9fff" for ch in value)
 
 
-MASKERS = {"name": mask_name, "phone": mask_phone, "id_card": mask_id_card}
+def mask_address(value: str | None) -> str:
+    """An address keeps its first six characters (district and street, not the door):
+    东湖区建设路街道幸福里 3 栋 2 单元 → 东湖区建设路****."""
+    if not value:
+        return ""
+    value = value.strip()
+    if len(value) <= 6:
+        return value[:2] + "****"
+    return value[:6] + "****"
+
+
+MASKERS = {"name": mask_name, "phone": mask_phone, "id_card": mask_id_card, "address": mask_address}
 
 # Numbers a free text may carry: resident ID numbers (18 characters, the last may be X), mobile
 # numbers (11 digits from 1[3-9], optionally written +86 / 86 / with spaces or dashes), e-mail addresses.

@@ -185,7 +185,7 @@ def test_grant_rules(world):
         area=world.area(NAMES.village_a1a),
         grid=grid,
     )[:2] == ("grid_area_mismatch", "grid")
-    assert RoleAssignment.objects.count() == 11
+    assert RoleAssignment.objects.count() == 13
     granted = services.do_grant_role(actor=county_admin, user=handler, role=roles["grid_worker"], grid=grid)
     assert (granted.area_id, granted.scope_path) == (grid.village_id, grid.path)
     assert _error(

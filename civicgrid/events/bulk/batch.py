@@ -409,6 +409,7 @@ class Tables:
                 0,
                 due_ts,
                 warn_ts,
+                False,  # confidential: an imported event never is
             )
         )
         suggestions = EMPTY_LIST

@@ -1,0 +1,3 @@
+"""API of civicgrid.desk under /api/v1/."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Pages of civicgrid.desk."""
+
+app_name = "desk"
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API of civicgrid.disputes under /api/v1/."""
+
+urlpatterns: list = []

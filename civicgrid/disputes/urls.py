@@ -1,0 +1,5 @@
+"""Pages of civicgrid.disputes."""
+
+app_name = "disputes"
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API of civicgrid.petitions under /api/v1/."""
+
+urlpatterns: list = []

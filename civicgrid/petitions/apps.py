@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PetitionsConfig(AppConfig):
+    name = "civicgrid.petitions"
+    label = "petitions"
+    verbose_name = _("信访")
+    default_auto_field = "django.db.models.BigAutoField"

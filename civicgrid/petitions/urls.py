@@ -1,0 +1,5 @@
+"""Pages of civicgrid.petitions."""
+
+app_name = "petitions"
+
+urlpatterns: list = []
