@@ -1,0 +1,21 @@
+"""Stable error codes of the one-stop centre (ServiceError.code; the API's `error_code`)."""
+
+
+class DeskErrorCode:
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    INVALID_NUMBER = "invalid_number"
+    INVALID_TIME = "invalid_time"
+    UNKNOWN_GRID = "unknown_grid"
+    OUT_OF_SCOPE = "out_of_scope"
+    NO_VISITOR = "no_visitor"
+    INVALID_ROLE = "invalid_role"
+    INVALID_ROUTE = "invalid_route"
+    ROUTE_UNAVAILABLE = "route_unavailable"
+    INVALID_OPTION = "invalid_option"
+    NOT_PENDING = "not_pending"
+    NOT_ROUTED = "not_routed"
+    SAME_ROUTE_OPEN = "same_route_open"
+    NOTE_REQUIRED = "note_required"
