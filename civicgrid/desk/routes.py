@@ -142,7 +142,7 @@ def _role_map(route: str) -> dict[str, str]:
         module = "civicgrid.petitions.choices"
         return {
             VisitorRole.VISITOR: _choice_value(module, "PartyRole", "PETITIONER", "petitioner"),
-            VisitorRole.OTHER_PARTY: _choice_value(module, "PartyRole", "RESPONDENT", "respondent"),
+            VisitorRole.OTHER_PARTY: _choice_value(module, "PartyRole", "ACCUSED", "accused"),
         }
     return {}
 
@@ -207,7 +207,9 @@ def open_case(route: str, visit, *, actor, parties: list[dict], options: dict, p
             "people_count": visit.people_count,
             "received_at": visit.received_at if previous_case is None else None,
         }
-        if previous_case is not None:
+        if previous_case is not None and previous_case.kind == Route.PETITION:
+            # A petition links only to an earlier petition; any other earlier case stays linked
+            # through the visit (its routings and both cases' timelines).
             kwargs["related_case"] = previous_case
         result = services.do_register_petition(**kwargs)
         return Opened(getattr(result, "case", result), getattr(result, "query_code", "") or "")
@@ -231,3 +233,11 @@ def open_case(route: str, visit, *, actor, parties: list[dict], options: dict, p
     # The event keeps the visit's people as its parties (kernel rules), written in this transaction.
     add_parties(result.case, clean_parties(parties), actor=actor)
     return Opened(result.case)
+
+
+def role_labels() -> dict[str, str]:
+    """Every party role code the desk may show (its own and the routed kinds') → its label."""
+    labels = dict(VisitorRole.choices)
+    for module in ("civicgrid.disputes.choices", "civicgrid.petitions.choices"):
+        labels.update(_choices(module, "PartyRole"))
+    return {code: str(label) for code, label in labels.items()}
