@@ -225,7 +225,61 @@ SYSTEM_ROLES["administrator"]["permissions"] = [
 
 # Disputes (civicgrid.disputes, 矛盾纠纷多元化解): owned by that app; each role's extra permissions.
 DELEGABLE_APPS = DELEGABLE_APPS | {"disputes"}
-_DISPUTES_PERMISSIONS: dict[str, list[str]] = {}
+_DISPUTE_READ = ["disputes.view_mediationorganisation", "disputes.view_riskscheme"]
+_DISPUTES_PERMISSIONS: dict[str, list[str]] = {
+    # 网格员: registers disputes found in screening (排查) and makes follow-up visits (回访).
+    "grid_worker": [*_DISPUTE_READ, "disputes.report_dispute", "disputes.follow_up_dispute"],
+    # 乡镇综治: registers and accepts disputes, assigns mediation, may mediate (as an assigned
+    # mediator), grades risk, closes; keeps the township's mediation organisations.
+    "township_officer": [
+        *_DISPUTE_READ,
+        "disputes.report_dispute",
+        "disputes.register_dispute",
+        "disputes.mediate_dispute",
+        "disputes.grade_dispute_risk",
+        "disputes.follow_up_dispute",
+        "disputes.close_dispute",
+        "disputes.view_dispute_figures",
+        "disputes.add_mediationorganisation",
+        "disputes.change_mediationorganisation",
+    ],
+    "county_dispatcher": [
+        *_DISPUTE_READ,
+        "disputes.report_dispute",
+        "disputes.register_dispute",
+        "disputes.grade_dispute_risk",
+        "disputes.close_dispute",
+        "disputes.view_dispute_figures",
+        "disputes.add_mediationorganisation",
+        "disputes.change_mediationorganisation",
+    ],
+    "city_dispatcher": [
+        *_DISPUTE_READ,
+        "disputes.report_dispute",
+        "disputes.register_dispute",
+        "disputes.grade_dispute_risk",
+        "disputes.close_dispute",
+        "disputes.view_dispute_figures",
+        "disputes.add_mediationorganisation",
+        "disputes.change_mediationorganisation",
+    ],
+    # 调解员: registers walk-ins, mediates the disputes assigned to them, visits, closes.
+    "mediator": [
+        *_DISPUTE_READ,
+        "disputes.report_dispute",
+        "disputes.mediate_dispute",
+        "disputes.follow_up_dispute",
+        "disputes.close_dispute",
+    ],
+    # 领导: red disputes, grading and leading them (包案), the figures.
+    "leader": [*_DISPUTE_READ, "disputes.grade_dispute_risk", "disputes.view_dispute_figures"],
+    "auditor": [*_DISPUTE_READ, "disputes.view_dispute_figures"],
+    # 管理员: the mediation organisations and the risk scheme (city-wide data).
+    "administrator": [
+        *(f"disputes.{v}_mediationorganisation" for v in ("view", "add", "change")),
+        *(f"disputes.{v}_riskscheme" for v in ("view", "add", "change")),
+    ],
+}
 for _code, _perms in _DISPUTES_PERMISSIONS.items():
     SYSTEM_ROLES[_code]["permissions"] = [*SYSTEM_ROLES[_code]["permissions"], *_perms]
 
@@ -243,7 +297,32 @@ SYSTEM_ROLES["discipline_inspector"] = {
     "description": _("受理和办理检举控告类信访事项（仅本角色可见）"),
     "permissions": [*_VIEW_PLACES, *_VIEW_ORG, *_REVEAL, *_CASE_VIEW, "cases.view_confidential_case"],
 }
-_PETITIONS_PERMISSIONS: dict[str, list[str]] = {}
+_PETITION_STAFF = [
+    "petitions.register_petition",
+    "petitions.transfer_petition",
+    "petitions.review_petition",
+    "petitions.view_petition_figures",
+    "petitions.view_petitiondetails",
+]
+# The petition office registers, transfers, follows (urge), reviews and approves the receiving
+# organ's extension requests (Art.34); the receiving organs act through cases.handle_case on their
+# unit's assignment. 检举控告 are confidential: the discipline-inspection staff do all of it
+# themselves (a confidential case is never reached through an assignment). Township officers
+# register and transfer at their level; dispatchers and leaders read the figures.
+_PETITIONS_PERMISSIONS: dict[str, list[str]] = {
+    "petition_officer": [*_PETITION_STAFF, "cases.urge_case", "cases.approve_extension"],
+    "discipline_inspector": [
+        *_PETITION_STAFF,
+        "cases.report_case",
+        "cases.handle_case",
+        "cases.urge_case",
+        "cases.approve_extension",
+    ],
+    "township_officer": ["petitions.register_petition", "petitions.transfer_petition"],
+    "county_dispatcher": ["petitions.view_petition_figures"],
+    "city_dispatcher": ["petitions.view_petition_figures"],
+    "leader": ["petitions.view_petition_figures"],
+}
 for _code, _perms in _PETITIONS_PERMISSIONS.items():
     SYSTEM_ROLES[_code]["permissions"] = [*SYSTEM_ROLES[_code]["permissions"], *_perms]
 

@@ -1,0 +1,32 @@
+"""Stable error codes of the dispute kind (the API's `error_code`)."""
+
+from __future__ import annotations
+
+
+class DisputeErrorCode:
+    NOT_A_DISPUTE = "not_a_dispute"
+    INVALID_TYPE = "invalid_dispute_type"
+    INVALID_SOURCE = "invalid_source"
+    INVALID_AMOUNT = "invalid_amount"
+    INVALID_PEOPLE_COUNT = "invalid_people_count"
+    INVALID_TEXT = "invalid_text"
+    INVALID_DATE = "invalid_date"
+    PARTIES_REQUIRED = "parties_required"
+    INVALID_PARTY_ROLE = "invalid_party_role"
+    ORGANISATION_REQUIRED = "organisation_required"
+    MEDIATOR_REQUIRED = "mediator_required"
+    NOT_A_MEDIATOR = "not_a_mediator"
+    CONFIRMATION_REQUIRED = "confirmation_required"
+    AGREEMENT_REQUIRED = "agreement_required"
+    APPLICATION_TOO_LATE = "application_too_late"
+    REFERRAL_REQUIRED = "referral_required"
+    VISIT_REQUIRED = "visit_required"
+    LEADER_REQUIRED = "leader_required"
+    INVALID_LEADER = "invalid_leader"
+    INVALID_RISK_LEVEL = "invalid_risk_level"
+    RISK_UNCHANGED = "risk_unchanged"
+    INVALID_SCHEME = "invalid_risk_scheme"
+    NOT_AN_EVENT = "not_an_event"
+    ALREADY_CONVERTED = "already_converted"
+    INVALID_SOURCE_CASE = "invalid_source_case"
+    WRONG_STATUS = "wrong_status"
