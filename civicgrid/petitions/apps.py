@@ -7,3 +7,14 @@ class PetitionsConfig(AppConfig):
     label = "petitions"
     verbose_name = _("信访")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from civicgrid.cases.kinds import register_kind
+
+        from .services import PETITION_KIND
+
+        # The kernel reaches the petition kind only through this registry.
+        register_kind(PETITION_KIND)
+        from .pages import register_petition_pages
+
+        register_petition_pages()
