@@ -111,7 +111,7 @@ def event_panel_context(case: Case, user) -> dict:
         "upload_form": upload_form,
         "revealed": None,
         # Urgency flags with their reasons and the classifier's analysis (civicgrid.textintel).
-        "text": case_text_context(case),
+        "text": case_text_context(case, reply=details.result, replied_at=details.handled_at),
     }
 
 

@@ -24,6 +24,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from .similarity import _grams, cosine, normalise
 
 SUBSTANCE_CHARS = 300
@@ -146,3 +148,18 @@ def score_reply(
         WEIGHTS["relevance"] * relevant + WEIGHTS["completeness"] * complete + WEIGHTS["timeliness"] * on_time
     )
     return ReplyScore(relevant, complete, on_time, overall, days, tuple(reasons))
+
+
+# What each reason code means, for the case page.
+REASON_TEXT = {
+    "no_reply": _("没有答复内容"),
+    "off_topic": _("答复与留言内容关联不大"),
+    "no_facts": _("未说明调查核实的情况"),
+    "no_measures": _("未说明采取的措施和结果"),
+    "no_basis": _("未说明依据"),
+    "no_follow_up": _("未留联系方式或后续渠道"),
+    "no_acknowledgement": _("缺少问候或收悉说明"),
+    "too_short": _("答复过于简短"),
+    "late": _("答复超过 15 天"),
+    "bad_times": _("留言或答复时间不详"),
+}

@@ -178,3 +178,25 @@ def test_the_case_page_context(events_world):
     context = services.case_text_context(case)
     assert [f.kind for f in context["flags"]] == ["violence"]
     assert context["analysis"].routing == "rules"
+
+
+def test_the_case_page_scores_the_handling_result(events_world):
+    import datetime as dt
+
+    case = unclassified(events_world, title="小区路灯不亮", description="幸福里小区3栋门口路灯坏了一个月")
+    assert "reply" not in services.case_text_context(case, reply="  ")
+    weak = services.case_text_context(
+        case, reply="已收悉。", replied_at=case.opened_at + dt.timedelta(days=1)
+    )
+    assert weak["reply"]["weak"] is True
+    assert "答复过于简短" in weak["reply"]["reasons"]
+    good = services.case_text_context(
+        case,
+        reply=(
+            "您好！经查，幸福里小区3栋门口路灯因线路老化损坏。我单位已于次日更换灯具和线路，路灯已恢复照明。"
+            "根据《城市道路照明设施管理规定》，我们将加强巡查。如有疑问请联系电话0571-12345678。"
+        ),
+        replied_at=case.opened_at + dt.timedelta(days=2),
+    )["reply"]
+    assert good["weak"] is False and good["timeliness"] == 100
+    assert good["overall"] > weak["reply"]["overall"]

@@ -208,3 +208,56 @@ def test_a_model_file_loads_in_a_fresh_process(model, tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "0101", out.stderr[-2000:]
+
+
+def test_gram_keys_are_the_char_grams_as_integers():
+    for text in ["", "a", "东湖", "噪音扰民ABC", "𠀀𠀁表情😀x\x00y", "Ａ１ 全角"]:
+        assert gram_keys_list(text) == [clf.gram_key(g) for g in clf.char_grams(text)]
+
+
+def gram_keys_list(text):
+    return [int(k) for k in clf.gram_keys(text)]
+
+
+def test_gram_table_finds_every_key_and_nothing_else():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    # Keys crowded into few hash slots as well as spread ones: probing must still find each.
+    keys = np.unique(
+        np.concatenate(
+            [rng.integers(0, 2**62, 5000, dtype=np.uint64), np.arange(0, 3000, dtype=np.uint64) << 50]
+        )
+    )
+    columns = rng.permutation(keys.size).astype(np.int64)
+    table = clf.GramTable(keys, columns)
+    assert (table.lookup(keys) == columns).all()
+    strangers = np.setdiff1d(rng.integers(0, 2**62, 5000, dtype=np.uint64), keys)
+    assert (table.lookup(strangers) == -1).all()
+    assert clf.GramTable(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)).lookup(keys).max() == -1
+
+
+def test_the_fast_paths_equal_the_plain_ones_on_odd_text(model):
+    """Character blocks (integer keys) and taxonomy terms (pair index) give what the token paths
+    give, on non-BMP characters, control characters, full-width text and empty bodies."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    titles = ["𠀀垃圾😀", "", "Ａ１ 噪音", "油烟\x00扰民", "路灯不亮"]
+    bodies = ["", "小区门口垃圾没人清理" * 30, "x", "楼下饭店油烟", "路灯坏了很久"]
+    rows = clf._rows(titles, bodies)
+    for name, block in model.estimator.named_steps["features"].transformer_list:
+        if isinstance(block, TfidfVectorizer):
+            ours = block.transform(rows).toarray()
+            theirs = TfidfVectorizer.transform(block, rows).toarray()
+            assert abs(ours - theirs).max() < 1e-6, name
+    terms = clf.LabelTerms({"a": ["垃圾", "垃圾清理", "油烟"], "b": ["路灯", "噪音扰民"]}).fit(rows)
+    naive = [[sum(w in f"{r[0]} {r[1]}" for w in terms.terms[label]) for label in ("a", "b")] for r in rows]
+    assert (terms.transform(rows).toarray() > 0).tolist() == [[n > 0 for n in row] for row in naive]
+
+
+def test_a_saved_model_carries_no_lookup_caches(model):
+    import pickle
+
+    model.probabilities(["垃圾"], ["垃圾堆"])  # builds the caches
+    blob = pickle.dumps(model.estimator)
+    assert b"_gram_index" not in blob and b"_by_pair" not in blob
