@@ -9,6 +9,9 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from django.db.models import Case as DbCase
+from django.db.models import Count, F, Sum, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,8 +42,6 @@ def counts(user) -> dict[str, int]:
 
 
 def _grouped(qs):
-    from django.db.models import Count
-
     return qs.order_by().values("status").annotate(n=Count("id"))
 
 
@@ -121,14 +122,26 @@ def petitions_due(user, now=None):
     )
 
 
-def dashboard_panel(user, now=None) -> dict:
-    """The panel's rows (at most PANEL_LIMIT each) and totals."""
+def dashboard_panel(user, now=None, area=None) -> dict:
+    """The panel's rows (at most PANEL_LIMIT of each kind) and totals, within `area` when given.
+
+    One query: both lists OR-ed, each row numbered and counted within its kind by window functions
+    (the dashboard's query budget is fixed)."""
     now = now or timezone.now()
-    red = red_disputes(user)
-    due = petitions_due(user, now)
-    red_rows = list(red[:PANEL_LIMIT])
+    both = red_disputes(user) | petitions_due(user, now)
+    if area is not None:
+        both = both.filter(path__startswith=area.path)
+    by_kind = {"partition_by": [F("kind")]}
+    ranked = both.annotate(
+        panel_rank=Window(RowNumber(), order_by=[F("due_at").asc(nulls_last=True), F("id").asc()], **by_kind),
+        panel_total=Window(Count("id"), **by_kind),
+        panel_overdue=Window(Sum(DbCase(When(due_at__lte=now, then=1), default=0)), **by_kind),
+    ).filter(panel_rank__lte=PANEL_LIMIT)
+    rows = list(ranked.select_related("area", "dispute__leader__unit").order_by("kind", "panel_rank"))
+    red = [c for c in rows if c.kind == "dispute"]
+    due = [c for c in rows if c.kind == "petition"]
     due_rows = []
-    for case in due[:PANEL_LIMIT]:
+    for case in due:
         colour = deadline_colour(case, now)
         due_rows.append(
             {
@@ -139,11 +152,11 @@ def dashboard_panel(user, now=None) -> dict:
             }
         )
     return {
-        "red_disputes": [{"case": c, "leader": _leader(c)} for c in red_rows],
-        "red_total": red.count(),
+        "red_disputes": [{"case": c, "leader": _leader(c)} for c in red],
+        "red_total": red[0].panel_total if red else 0,
         "petitions_due": due_rows,
-        "due_total": due.count(),
-        "overdue_total": due.filter(due_at__lte=now).count(),
+        "due_total": due[0].panel_total if due else 0,
+        "overdue_total": due[0].panel_overdue if due else 0,
     }
 
 

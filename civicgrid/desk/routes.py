@@ -177,7 +177,7 @@ def open_case(route: str, visit, *, actor, parties: list[dict], options: dict, p
         kwargs = {
             "actor": actor,
             "title": visit.title,
-            "description": visit.description,
+            "description": visit.description or visit.title,  # a dispute needs a short account
             "area": visit.area,
             "grid": visit.grid,
             "lon": visit.lon,
