@@ -265,3 +265,95 @@ def regrade(case: Case, details: DisputeDetails, *, actor, now, extra_text="") -
 
 def is_red(details: DisputeDetails) -> bool:
     return details.risk_level == TOP
+
+
+# --- editing the scheme (administrators, city-wide) ---------------------------------------------
+
+
+def can_manage_schemes(user, verb: str = "change") -> bool:
+    """`disputes.<verb>_riskscheme` over every top-level area: the scheme grades the whole city."""
+    from civicgrid.areas.models import Area
+    from civicgrid.core.scope import path_in_scope
+
+    if user is None:
+        return True
+    roots = list(Area.objects.filter(parent__isnull=True).values_list("path", flat=True)) or ["/"]
+    return all(path_in_scope(user, f"disputes.{verb}_riskscheme", path) for path in roots)
+
+
+def _require_manager(user, verb: str) -> None:
+    from civicgrid.core.errors import NotPermitted
+
+    if not can_manage_schemes(user, verb):
+        raise NotPermitted(DisputeErrorCode.INVALID_SCHEME, _("修改风险等级方案需要全市范围的管理权限"))
+
+
+def do_update_risk_scheme(
+    scheme: RiskScheme,
+    *,
+    actor,
+    levels,
+    weights,
+    threat_words=(),
+    high_risk_types=(),
+    group_size: int = 5,
+    repeat_threshold: int = 2,
+) -> RiskScheme:
+    """Change a scheme's colours, weights, words and thresholds (checked by `clean_scheme`);
+    existing grades are kept (a later event regrades the dispute)."""
+    from django.db import transaction
+
+    from civicgrid.audit.models import ChangeAction
+    from civicgrid.audit.services import record_change, snapshot
+
+    from .choices import DisputeType
+
+    _require_manager(actor, "change")
+    levels, weights, words, types = clean_scheme(levels, weights, threat_words, high_risk_types)
+    if set(types) - set(DisputeType.values):
+        raise _invalid(_("高风险纠纷类型不正确"), field="high_risk_types")
+    for name, value in (("group_size", group_size), ("repeat_threshold", repeat_threshold)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise _invalid(_("应为正整数"), field=name)
+    with transaction.atomic():
+        scheme = RiskScheme.objects.select_for_update().get(pk=scheme.pk)
+        before = snapshot(scheme)
+        scheme.levels, scheme.weights, scheme.threat_words, scheme.high_risk_types = (
+            levels,
+            weights,
+            words,
+            types,
+        )
+        scheme.group_size, scheme.repeat_threshold = group_size, repeat_threshold
+        scheme.save()
+        record_change(
+            actor=actor, action=ChangeAction.UPDATE, instance=scheme, before=before, after=snapshot(scheme)
+        )
+    return scheme
+
+
+def do_activate_risk_scheme(scheme: RiskScheme, *, actor) -> RiskScheme:
+    """Make `scheme` the one active scheme."""
+    from django.db import transaction
+
+    from civicgrid.audit.models import ChangeAction
+    from civicgrid.audit.services import record_change, snapshot
+
+    _require_manager(actor, "change")
+    clean_scheme(scheme.levels, scheme.weights or {}, scheme.threat_words, scheme.high_risk_types)
+    with transaction.atomic():
+        for other in RiskScheme.objects.select_for_update().filter(is_active=True).exclude(pk=scheme.pk):
+            before = snapshot(other)
+            other.is_active = False
+            other.save(update_fields=["is_active", "updated_at"])
+            record_change(
+                actor=actor, action=ChangeAction.UPDATE, instance=other, before=before, after=snapshot(other)
+            )
+        scheme = RiskScheme.objects.select_for_update().get(pk=scheme.pk)
+        before = snapshot(scheme)
+        scheme.is_active = True
+        scheme.save(update_fields=["is_active", "updated_at"])
+        record_change(
+            actor=actor, action=ChangeAction.UPDATE, instance=scheme, before=before, after=snapshot(scheme)
+        )
+    return scheme
