@@ -70,6 +70,18 @@ class VisitForm(forms.Form):
         """The party fields grouped per row, for the template."""
         return [[self[f"p{i}_{name}"] for name in PARTY_FIELDS] for i in range(PARTY_ROWS)]
 
+    @property
+    def more_rows_used(self) -> bool:
+        """Whether the folded rows (third and later) hold input or errors: shown open then."""
+        if not self.is_bound:
+            return False
+        for i in range(2, PARTY_ROWS):
+            for name in ("name", "id_card", "org_code", "phone", "address"):
+                key = f"p{i}_{name}"
+                if self.data.get(key) or key in self.errors:
+                    return True
+        return False
+
     def service_kwargs(self) -> dict:
         d = self.cleaned_data
         parties, self.row_of_party = [], []
