@@ -29,6 +29,7 @@ import logging
 import pickle
 import unicodedata
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -85,10 +86,30 @@ def _segmenter():
     return _cut
 
 
+# Whether a token is kept (not blank, not led by punctuation), remembered per token in two sets:
+# tokens repeat endlessly, and the test took longer than the segmentation itself. Bounded: cleared
+# when full.
+_KEPT: set[str] = set()
+_DROPPED: set[str] = set()
+_REMEMBER_MAX = 500_000
+
+
+def _kept(token: str) -> bool:
+    if len(_KEPT) + len(_DROPPED) >= _REMEMBER_MAX:
+        _KEPT.clear()
+        _DROPPED.clear()
+    if token.strip() and not unicodedata.category(token[0]).startswith("P"):
+        _KEPT.add(token)
+        return True
+    _DROPPED.add(token)
+    return False
+
+
 def words(text: str) -> list[str]:
     """jieba words of a text (dictionary only, no HMM guessing of unknown words: the character
     n-grams cover those, and it is faster), without spaces and punctuation."""
-    return [w for w in _segmenter()(text) if w.strip() and not unicodedata.category(w[0]).startswith("P")]
+    kept, dropped = _KEPT, _DROPPED
+    return [w for w in _segmenter()(text) if w in kept or (w not in dropped and _kept(w))]
 
 
 def char_grams(text: str) -> list[str]:
@@ -113,6 +134,12 @@ def gram_keys(text: str) -> np.ndarray:
     two = (cp[:-1] << _CP_BITS) | cp[1:]
     three = (two[:-1] << _CP_BITS) | cp[2:]
     return np.concatenate([cp, two, three])
+
+
+def pair_keys(text: str) -> np.ndarray:
+    """The keys of the text's character pairs as written (not lower-cased)."""
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
+    return (cp[:-1] << _CP_BITS) | cp[1:]
 
 
 def gram_key(gram: str) -> int:
@@ -209,6 +236,14 @@ class Analysed(tuple):
             return char_grams(tuple.__getitem__(self, CHAR_FIELDS[index]))
         return value
 
+    def keys(self, source: int) -> np.ndarray:
+        """`gram_keys` of the title or body, cut once for every block that reads them."""
+        cache = self.__dict__
+        found = cache.get(source)
+        if found is None:
+            found = cache[source] = gram_keys(tuple.__getitem__(self, source))
+        return found
+
 
 def _rows(titles, bodies, body_words: bool = True):
     rows = []
@@ -249,28 +284,36 @@ class LabelTerms:
         state.pop("_by_pair", None)  # rebuilt on first use; not part of the model file
         return state
 
-    def _pairs(self) -> dict[str, list[tuple[str, list[int]]]]:
-        """The terms by their first two characters: a term can only occur in a text that holds
-        that pair, so a text is searched for the few terms whose pair it holds, not for all."""
+    def _pairs(self):
+        """The terms grouped by their first two characters, and a hash table of those pairs: a
+        term (no spaces, ≥ 2 characters) can only occur in a text that holds its pair, so each
+        text is searched only for the few terms whose pair it holds."""
         by_pair = getattr(self, "_by_pair", None)
         if by_pair is None:
-            by_pair = {}
+            groups: dict[str, list] = {}
             for word, columns in self.owners_:
-                by_pair.setdefault(word[:2], []).append((word, columns))
-            self._by_pair = by_pair
+                groups.setdefault(word[:2], []).append((word, columns))
+            pairs = list(groups)
+            keys = np.fromiter((gram_key(p) for p in pairs), dtype=np.uint64, count=len(pairs))
+            table = GramTable(keys, np.arange(len(pairs), dtype=np.int64))
+            by_pair = self._by_pair = (table, [groups[p] for p in pairs])
         return by_pair
 
     def transform(self, rows):
         from scipy import sparse
 
-        by_pair = self._pairs()
+        table, groups = self._pairs()
         counts = np.zeros((len(rows), max(len(self.columns_), 1)), dtype=np.float32)
-        for i, row in enumerate(rows):
-            text = f"{row[TITLE]} {row[BODY]}"
-            held = {text[j : j + 2] for j in range(len(text) - 1)}
-            for pair in held.intersection(by_pair):
-                for word, columns in by_pair[pair]:
-                    if word in text:
+        texts = [f"{row[TITLE]} {row[BODY]}" for row in rows]
+        if groups and texts:
+            keys = [pair_keys(text) for text in texts]
+            docs = np.repeat(np.arange(len(texts), dtype=np.int64), [k.size for k in keys])
+            found = table.lookup(np.concatenate(keys))
+            held = found >= 0
+            for code in np.unique(docs[held] * len(groups) + found[held]).tolist():
+                i, group = divmod(code, len(groups))
+                for word, columns in groups[group]:
+                    if word in texts[i]:
                         counts[i, columns] += 1.0
         return sparse.csr_matrix(np.log1p(counts) * self.weight)
 
@@ -320,11 +363,13 @@ def _block_class():
             """The character n-gram counts of a batch without a Python step per n-gram: every
             message's n-grams as integer keys (`gram_keys`), looked up in the vocabulary's hash
             table for the whole batch at once. The same counts as the token path (tested)."""
-            from scipy import sparse
 
             parts, lengths = [], []
             for doc in raw_documents:
-                found = [gram_keys(doc[source]) for source in sources]
+                found = [
+                    doc.keys(source) if isinstance(doc, Analysed) else gram_keys(doc[source])
+                    for source in sources
+                ]
                 found = found[0] if len(found) == 1 else np.concatenate(found)
                 parts.append(found)
                 lengths.append(found.size)
@@ -333,13 +378,25 @@ def _block_class():
             rows = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
             columns = self._index().lookup(every)
             known = columns >= 0
-            return sparse.csr_matrix(
-                (np.ones(int(known.sum()), dtype=self.dtype), (rows[known], columns[known])),
-                shape=(n_docs, len(self.vocabulary_)),
+            return self._counts(rows[known], columns[known], n_docs)
+
+        def _counts(self, rows, columns, n_docs):
+            """The count matrix of (row, column) hits, in canonical form (sorted, summed): one
+            sort of the batch's hits as row·V + column, instead of scipy sorting row by row."""
+            from scipy import sparse
+
+            width = len(self.vocabulary_)
+            cells, counts = np.unique(rows * width + columns, return_counts=True)
+            row_of = cells // width
+            indptr = np.searchsorted(row_of, np.arange(n_docs + 1))
+            matrix = sparse.csr_matrix(
+                (counts.astype(self.dtype), (cells - row_of * width).astype(np.int32), indptr),
+                shape=(n_docs, width),
             )
+            matrix.has_canonical_format = True
+            return matrix
 
         def transform(self, raw_documents):
-            from scipy import sparse
             from sklearn.preprocessing import normalize
 
             sources = self._char_sources()
@@ -349,15 +406,15 @@ def _block_class():
                 get = self.vocabulary_.get
                 analyze = self.analyzer
                 indices: list[int] = []
-                indptr = [0]
+                lengths = []
+                unknown = (-1).__ne__
                 for doc in raw_documents:
-                    indices.extend(j for j in map(get, analyze(doc)) if j is not None)
-                    indptr.append(len(indices))
-                counts = sparse.csr_matrix(
-                    (np.ones(len(indices), dtype=self.dtype), np.asarray(indices, dtype=np.int64), indptr),
-                    shape=(len(indptr) - 1, len(self.vocabulary_)),
-                )
-            counts.sum_duplicates()
+                    tokens = analyze(doc)
+                    before = len(indices)
+                    indices.extend(filter(unknown, map(get, tokens, repeat(-1, len(tokens)))))
+                    lengths.append(len(indices) - before)
+                rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+                counts = self._counts(rows, np.asarray(indices, dtype=np.int64), len(lengths))
             if self.sublinear_tf:
                 np.log(counts.data, counts.data)
                 counts.data += 1
