@@ -327,6 +327,23 @@ for _code, _perms in _PETITIONS_PERMISSIONS.items():
     SYSTEM_ROLES[_code]["permissions"] = [*SYSTEM_ROLES[_code]["permissions"], *_perms]
 
 
+# The one-stop centre (civicgrid.desk, 综治中心 / 矛调中心): the centre's staff register walk-ins once
+# and route them to mediation, a petition or event handling; leaders and auditors read the desk.
+DELEGABLE_APPS = DELEGABLE_APPS | {"desk"}
+_DESK_STAFF = ["desk.view_visit", "desk.add_visit", "desk.route_visit"]
+_DESK_PERMISSIONS = {
+    "township_officer": _DESK_STAFF,
+    "county_dispatcher": _DESK_STAFF,
+    "city_dispatcher": _DESK_STAFF,
+    "petition_officer": _DESK_STAFF,
+    "mediator": _DESK_STAFF,
+    "leader": ["desk.view_visit"],
+    "auditor": ["desk.view_visit"],
+}
+for _code, _perms in _DESK_PERMISSIONS.items():
+    SYSTEM_ROLES[_code]["permissions"] = [*SYSTEM_ROLES[_code]["permissions"], *_perms]
+
+
 def resolve_permissions(names):
     from django.contrib.auth.models import Permission
 
