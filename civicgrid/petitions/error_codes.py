@@ -13,6 +13,7 @@ class PetitionErrorCode(StrEnum):
     OBJECTION_LATE = "objection_late"  # Art.23: objection after 5 working days
     REQUEST_LATE = "request_late"  # Art.35/36: 复查/复核 requested after 30 days
     ACCUSED_UNIT = "accused_unit"  # Art.30: never passed to the accused's unit
+    NOT_DISCIPLINE_UNIT = "not_discipline_unit"  # a 检举控告 only to a unit that may see it
     NOT_RATABLE = "not_ratable"
     ALREADY_RATED = "already_rated"
     NO_DOCUMENT = "no_document"  # the document does not exist yet at this stage

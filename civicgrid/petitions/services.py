@@ -27,7 +27,7 @@ from civicgrid.cases import services as kernel
 from civicgrid.cases.choices import LEVEL_ORDER, AssignmentRole, HandlingLevel
 from civicgrid.cases.error_codes import CaseErrorCode
 from civicgrid.cases.kinds import ActionContext, CaseKind
-from civicgrid.cases.models import Assignment, Case
+from civicgrid.cases.models import CONFIDENTIAL_PERMISSION, Assignment, Case
 from civicgrid.cases.parties import add_parties, clean_parties
 from civicgrid.core.deadlines import LOCAL_TZ, Clock
 from civicgrid.core.errors import NotPermitted, ServiceError
@@ -320,6 +320,12 @@ def on_transfer(ctx: ActionContext) -> None:
                 _("检举控告材料不得转送被检举控告人所在单位（《信访工作条例》第三十条）"),
                 field="unit",
             )
+        if not _sees_confidential(unit, case):
+            raise ServiceError(
+                PetitionErrorCode.NOT_DISCIPLINE_UNIT,
+                _("检举控告类信访事项只能转交有权查看的纪检监察机关办理"),
+                field="unit",
+            )
     kernel.assign_units(case, unit, (), actor=ctx.actor, now=ctx.now, note=ctx.note)
     details = details_of(case, lock=True)
     before = snapshot(details)
@@ -327,6 +333,12 @@ def on_transfer(ctx: ActionContext) -> None:
     details.accepted, details.acceptance_at, details.acceptance_reason = None, None, ""
     _save_details(details, before, ctx.actor)
     ctx.timeline_data.update({"unit": unit.pk, "unit_name": unit.name, "mode": mode})
+
+
+def _sees_confidential(unit: Unit, case: Case) -> bool:
+    """Whether some active member of `unit` may see the confidential `case`."""
+    members = unit.members.filter(is_active=True)
+    return any(path_in_scope(user, CONFIDENTIAL_PERMISSION, case.path) for user in members)
 
 
 def on_accept(ctx: ActionContext) -> None:
