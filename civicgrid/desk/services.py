@@ -176,6 +176,10 @@ def _lock(visit: Visit | int, actor, action: str, expected_version) -> Visit:
     return locked
 
 
+def _join(text: str, note: str) -> str:
+    return f"{text}：{note}" if note else text
+
+
 def _save(visit: Visit, before: dict, actor, fields: list[str]) -> None:
     visit.version += 1
     visit.save(update_fields=[*fields, "version"])
@@ -324,15 +328,25 @@ def do_route_visit(visit: Visit | int, *, actor, expected_version, route, note="
                 actor,
                 now,
                 "desk_rerouted",
-                note=note,
+                note=_join(
+                    _("来访 %(visit)s 再次分流，新案件 %(case)s")
+                    % {"visit": locked.number, "case": case.number},
+                    note,
+                ),
                 data={"visit": locked.number, "case": case.number},
             )
+        opened_from = (
+            _("由一站式受理来访 %(visit)s 分流（原案件 %(case)s）")
+            % {"visit": locked.number, "case": previous.number}
+            if previous is not None
+            else _("由一站式受理来访 %(visit)s 分流") % {"visit": locked.number}
+        )
         case_timeline.record(
             case,
             actor,
             now,
             "desk_visit",
-            note=note,
+            note=_join(opened_from, note),
             data={"visit": locked.number, **({"previous_case": previous.number} if previous else {})},
         )
         _entry(locked, VisitAction.REROUTED if previous else VisitAction.ROUTED, actor, now, note, data)
