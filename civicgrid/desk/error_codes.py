@@ -19,3 +19,4 @@ class DeskErrorCode:
     NOT_ROUTED = "not_routed"
     SAME_ROUTE_OPEN = "same_route_open"
     NOTE_REQUIRED = "note_required"
+    CASE_HIDDEN = "case_hidden"

@@ -22,7 +22,7 @@ from civicgrid.audit.services import record_access, record_change, snapshot
 from civicgrid.cases import timeline as case_timeline
 from civicgrid.cases.models import Case, CaseParty
 from civicgrid.cases.parties import clean_parties, party_row
-from civicgrid.cases.services import do_urge
+from civicgrid.cases.services import can_act, do_urge
 from civicgrid.core.deadlines import LOCAL_TZ
 from civicgrid.core.errors import NotPermitted, ServiceError
 from civicgrid.core.personal_data import can_reveal
@@ -287,6 +287,11 @@ def do_route_visit(visit: Visit | int, *, actor, expected_version, route, note="
         if previous is not None:
             if not note:
                 raise ServiceError(DeskErrorCode.NOTE_REQUIRED, _("再次分流请填写原因"), field="note")
+            if not can_act(actor, "cases.view_case", previous):
+                # A case the actor may not read (检举控告): its parties are not handed on by them.
+                raise ServiceError(
+                    DeskErrorCode.CASE_HIDDEN, _("您无权查看原案件，不能据此再次分流"), field="route"
+                )
             if previous.kind == route and previous.closed_at is None:
                 raise ServiceError(
                     DeskErrorCode.SAME_ROUTE_OPEN,

@@ -123,3 +123,31 @@ def test_failed_mediation_rerouted_to_petition_keeps_the_link(register, desk_wor
 def test_role_labels_cover_the_kinds():
     labels = routes.role_labels()
     assert labels["visitor"] == "来访人" and labels["applicant"] == "申请人"
+
+
+@needs_petitions
+def test_accusation_is_sealed_from_the_desk(register, desk_world, api_client_for):
+    """检举控告 are seen only by the discipline-inspection role: the desk that routed one no longer
+    reads its matter or its case, and cannot re-route it (which would copy the accused's data)."""
+    petition = desk_world.user("petition")
+    visit = register(username="petition", title="举报某局长收受贿赂", description="详细举报材料")
+    visit, opened = services.do_route_visit(
+        visit, actor=petition, expected_version=1, route="petition", options={"petition_class": "accusation"}
+    )
+    assert opened.case.confidential and opened.query_code
+    data = api_client_for("petition").get(f"/api/v1/desk/visits/{visit.pk}/").json()
+    assert data["sealed"] and data["title"] == "（保密事项）" and data["description"] == ""
+    assert data["case"] == {**dict.fromkeys(data["case"], None), "visible": False}
+    assert data["parties"] == [] or all(p["masked"] for p in data["parties"])
+    listing = api_client_for("petition").get("/api/v1/desk/visits/", {"status": "routed"}).json()
+    assert listing["results"][0]["title"] == "（保密事项）"
+    with pytest.raises(ServiceError) as err:
+        services.do_route_visit(
+            visit,
+            actor=petition,
+            expected_version=visit.version,
+            route="dispute",
+            note="改为调解",
+            options={"dispute_type": "other"},
+        )
+    assert err.value.code == "case_hidden"

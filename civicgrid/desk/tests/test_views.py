@@ -168,3 +168,22 @@ def test_reveal_from_the_page_is_logged(register, desk_world):
     # Without a purpose nothing is revealed.
     response = client_for("township").post(f"/desk/visits/{visit.pk}/people/{party.pk}/reveal/", {})
     assert response.status_code == 400 and AccessLog.objects.count() == 1
+
+
+def test_sealed_visit_page_hides_the_matter(register, desk_world):
+    pytest.importorskip("civicgrid.petitions.services")
+    from civicgrid.desk import services
+
+    visit = register(username="petition", title="举报某局长收受贿赂", description="详细举报材料")
+    services.do_route_visit(
+        visit,
+        actor=desk_world.user("petition"),
+        expected_version=1,
+        route="petition",
+        options={"petition_class": "accusation"},
+    )
+    client = client_for("petition")
+    for url in (f"/desk/visits/{visit.pk}/", "/desk/?status=routed", f"/desk/visits/{visit.pk}/receipt/"):
+        body = client.get(url).content.decode()
+        assert "举报某局长" not in body and "详细举报材料" not in body, url
+        assert "保密事项" in body
