@@ -271,12 +271,16 @@ def is_red(details: DisputeDetails) -> bool:
 
 
 def can_manage_schemes(user, verb: str = "change") -> bool:
-    """`disputes.<verb>_riskscheme` over every top-level area: the scheme grades the whole city."""
+    """`disputes.<verb>_riskscheme` over every top-level area: the scheme grades the whole city.
+    Reading ("view") needs the permission somewhere: every dispute worker sees how grades are made."""
     from civicgrid.areas.models import Area
-    from civicgrid.core.scope import path_in_scope
+    from civicgrid.core.scope import ALL, path_in_scope, scope_paths
 
     if user is None:
         return True
+    if verb == "view":
+        paths = scope_paths(user, "disputes.view_riskscheme")
+        return paths is ALL or bool(paths)
     roots = list(Area.objects.filter(parent__isnull=True).values_list("path", flat=True)) or ["/"]
     return all(path_in_scope(user, f"disputes.{verb}_riskscheme", path) for path in roots)
 

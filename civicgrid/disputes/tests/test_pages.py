@@ -201,7 +201,10 @@ def test_red_list_and_figures_pages(world, register, login):
 
 
 def test_risk_scheme_page_admin_only(world, login):
-    assert login("township").get("/disputes/risk-scheme/").status_code == 403
+    assert login("handler").get("/disputes/risk-scheme/").status_code == 403
+    page = login("township").get("/disputes/risk-scheme/")
+    assert page.status_code == 200 and 'id="scheme-form"' not in page.text
+    assert login("township").post("/disputes/risk-scheme/", {}).status_code == 403
     client = login("admin")
     page = client.get("/disputes/risk-scheme/")
     assert page.status_code == 200 and 'id="scheme-form"' in page.text
