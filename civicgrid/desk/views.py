@@ -91,14 +91,17 @@ def _filter_label(status: str) -> str:
 
 def _rows(user, visits) -> list[dict]:
     states = queries.case_states(user, [v.case for v in visits if v.case_id])
-    return [
-        {
-            "visit": v,
-            "state": states.get(v.case_id),
-            "sealed": queries.sealed(v, states),
-        }
-        for v in visits
-    ]
+    rows = []
+    for v in visits:
+        state = states.get(v.case_id)
+        may_urge = bool(
+            state is not None
+            and state.visible
+            and state.case.closed_at is None
+            and can_act(user, "cases.urge_case", state.case)
+        )
+        rows.append({"visit": v, "state": state, "sealed": queries.sealed(v, states), "may_urge": may_urge})
+    return rows
 
 
 def _visit_context(request, visit, **forms) -> dict:
@@ -224,6 +227,9 @@ def visit_urge(request, pk: int):
             form.add_error("note" if error.field == "note" else None, str(error.message))
         else:
             messages.success(request, _("已催办案件 %(number)s") % {"number": case.number})
+            back = request.POST.get("next", "")
+            if back.startswith("/desk/") and "//" not in back:
+                return HttpResponseRedirect(back)  # urged from the queue: back to it
             return HttpResponseRedirect(reverse("desk:visit", args=[visit.pk]))
     return _redisplay(request, visit, urge_form=form)
 

@@ -187,3 +187,24 @@ def test_sealed_visit_page_hides_the_matter(register, desk_world):
         body = client.get(url).content.decode()
         assert "举报某局长" not in body and "详细举报材料" not in body, url
         assert "保密事项" in body
+
+
+def test_urge_from_the_queue(register, desk_world):
+    client = client_for("township")
+    visit = register()
+    client.post(f"/desk/visits/{visit.pk}/route/", {"route": "event", "version": "1"})
+    visit.refresh_from_db()
+    queue = client.get("/desk/?status=routed").content.decode()
+    assert f'action="/desk/visits/{visit.pk}/urge/"' in queue
+    response = client.post(
+        f"/desk/visits/{visit.pk}/urge/",
+        {"version": str(visit.case.version), "next": "/desk/?status=routed"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/desk/?status=routed"
+    assert Case.objects.get(pk=visit.case_id).urge_count == 1
+    # An outside address is never followed.
+    response = client.post(
+        f"/desk/visits/{visit.pk}/urge/",
+        {"version": str(visit.case.version + 1), "next": "https://example.com/"},
+    )
+    assert response.status_code == 302 and response["Location"] == f"/desk/visits/{visit.pk}/"
