@@ -11,6 +11,7 @@ no other petitioner, no accused, no staff name.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django import forms
@@ -44,6 +45,7 @@ from civicgrid.events.citizen_services import (
 from .choices import Rating
 from .error_codes import PetitionErrorCode
 from .models import PetitionDetails
+from .services import request_window_due
 from .workflow import CLOCK_LABELS, PetitionStatus
 
 SESSION_KEY = "citizen_petitions"
@@ -132,6 +134,12 @@ def _day(value) -> str:
     return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d") if value else ""
 
 
+def _last_day(since) -> str:
+    """The last day of the petitioner's 30-day window (inclusive)."""
+    due = request_window_due(since)
+    return (due - dt.timedelta(days=1)).astimezone(LOCAL_TZ).date().isoformat()
+
+
 def public_steps(case: Case, details: PetitionDetails) -> list[dict]:
     """The statutory steps reached, in plain words with their dates."""
     steps = [
@@ -161,8 +169,8 @@ def public_steps(case: Case, details: PetitionDetails) -> list[dict]:
         steps.append(
             {
                 "time": details.opinion_at,
-                "text": _("已出具处理意见书（%(opinion)s），如不服可在 30 日内申请复查")
-                % {"opinion": details.get_opinion_display()},
+                "text": _("已出具处理意见书（%(opinion)s），如不服可在 30 日内（%(date)s 前）申请复查")
+                % {"opinion": details.get_opinion_display(), "date": _last_day(details.opinion_at)},
             }
         )
     if details.review_requested_at:
@@ -171,8 +179,8 @@ def public_steps(case: Case, details: PetitionDetails) -> list[dict]:
         steps.append(
             {
                 "time": details.reviewed_at,
-                "text": _("复查意见：%(outcome)s，如不服可在 30 日内申请复核")
-                % {"outcome": details.get_review_outcome_display()},
+                "text": _("复查意见：%(outcome)s，如不服可在 30 日内（%(date)s 前）申请复核")
+                % {"outcome": details.get_review_outcome_display(), "date": _last_day(details.reviewed_at)},
             }
         )
     if details.recheck_requested_at:
