@@ -20,3 +20,4 @@ class DeskErrorCode:
     SAME_ROUTE_OPEN = "same_route_open"
     NOTE_REQUIRED = "note_required"
     CASE_HIDDEN = "case_hidden"
+    INVALID_KEY = "invalid_key"

@@ -3,6 +3,8 @@ place, scope, routes) is the services'; their field errors are placed back on th
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -40,9 +42,12 @@ class VisitForm(forms.Form):
         empty_label=_("（不选）"),
     )
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
         self.fields["grid_code"].queryset = (
             Grid.objects.restrict(user, ADD).filter(is_active=True).select_related("village").order_by("path")
         )
@@ -99,6 +104,7 @@ class VisitForm(forms.Form):
             "area_code": d["area_code"].code if d["area_code"] else None,
             "address": d["address"],
             "parties": parties,
+            "idempotency_key": d["idempotency_key"] or None,
         }
 
     def error_field(self, service_field: str | None) -> str | None:

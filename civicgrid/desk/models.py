@@ -80,6 +80,14 @@ class Visit(ScopedModel):
     routed_at = models.DateTimeField(_("分流时间"), null=True, blank=True)
     answer = models.TextField(_("答复内容"), blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
+    idempotency_key = models.CharField(
+        _("幂等键"),
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("同一幂等键重复提交时返回原登记（防止重复点击）"),
+    )
 
     scope_path_field = "path"
 

@@ -204,10 +204,16 @@ def do_register_visit(
     area_code=None,
     address="",
     received_at=None,
+    idempotency_key=None,
 ) -> Visit:
     """来访登记: the matter, its place (a grid code, coordinates or an area code), the people who came
     (kernel party rules; at least one 来访人) and how many came (≥ 5: a group visit). Pending in the
     desk's queue until routed or answered."""
+    key = _text(idempotency_key, "idempotency_key", 100) or None
+    if key is not None:
+        found = _repeated(key, actor)
+        if found is not None:
+            return found
     title = _text(title, "title", 200, required=True, label=_("来访事项"))
     description = _text(description, "description", 5000)
     address = _text(address, "address", 200)
@@ -219,8 +225,36 @@ def do_register_visit(
     if not path_in_scope(actor, ADD, path):
         raise ServiceError(DeskErrorCode.OUT_OF_SCOPE, _("该地点不在您的受理范围内"), field=place_field)
     at = _received_at(received_at)
+    try:
+        return _create_visit(
+            actor, key, area, grid, path, lon, lat, at, title, description, address, count, cleaned
+        )
+    except IntegrityError:
+        # The same key submitted twice at once: the loser returns the winner's visit.
+        found = _repeated(key, actor) if key is not None else None
+        if found is None:
+            raise
+        return found
+
+
+def _repeated(key: str, actor) -> Visit | None:
+    """The visit registered earlier with this key (marked `repeated`), or None; another user's key
+    is refused without saying whose visit it is."""
+    found = Visit.objects.filter(idempotency_key=key).first()
+    if found is None:
+        return None
+    if found.received_by_id != getattr(actor, "pk", None):
+        raise ServiceError(
+            DeskErrorCode.INVALID_KEY, _("幂等键已被使用，请刷新页面后重试"), field="idempotency_key"
+        )
+    found.repeated = True
+    return found
+
+
+def _create_visit(actor, key, area, grid, path, lon, lat, at, title, description, address, count, cleaned):
     with transaction.atomic():
         visit = Visit.objects.create(
+            idempotency_key=key,
             number=_next_number(area, at),
             title=title,
             description=description,

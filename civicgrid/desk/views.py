@@ -66,7 +66,8 @@ def desk(request):
             except ServiceError as error:
                 form.add_error(form.error_field(error.field), str(error.message))
             else:
-                messages.success(request, _("来访已登记，编号 %(number)s") % {"number": visit.number})
+                if not getattr(visit, "repeated", False):
+                    messages.success(request, _("来访已登记，编号 %(number)s") % {"number": visit.number})
                 return HttpResponseRedirect(reverse("desk:visit", args=[visit.pk]))
     current = request.GET.get("status") or "pending"
     if current not in queries.STATUS_FILTERS:

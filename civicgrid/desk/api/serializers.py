@@ -39,6 +39,13 @@ class VisitCreateSerializer(serializers.Serializer):
     address = serializers.CharField(label=_("地址"), required=False, allow_blank=True, default="")
     received_at = serializers.DateTimeField(label=_("来访时间"), required=False, allow_null=True)
     parties = VisitPartyInputSerializer(label=_("来访人员"), many=True)
+    idempotency_key = serializers.CharField(
+        label=_("幂等键（重复提交返回原登记，200）"),
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=100,
+    )
 
 
 class VisitPartySerializer(serializers.Serializer):

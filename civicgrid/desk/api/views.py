@@ -95,13 +95,18 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         summary=_("来访登记（人员按当事人规则校验；5 人及以上为集体访）"),
         request=s.VisitCreateSerializer,
-        responses={201: s.VisitDetailSerializer, 400: OpenApiResponse(description=_("输入有误"))},
+        responses={
+            201: s.VisitDetailSerializer,
+            200: s.VisitDetailSerializer,
+            400: OpenApiResponse(description=_("输入有误")),
+        },
     )
     def create(self, request, *args, **kwargs):
         body = s.VisitCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         visit = services.do_register_visit(actor=request.user, **body.validated_data)
-        return self._detail(visit, status.HTTP_201_CREATED)
+        repeated = getattr(visit, "repeated", False)
+        return self._detail(visit, status.HTTP_200_OK if repeated else status.HTTP_201_CREATED)
 
     @extend_schema(
         summary=_("分流（调解、信访或事件办理；已分流的来访再次分流须说明原因）"),

@@ -131,3 +131,11 @@ def test_schema_has_the_desk_without_warnings(tmp_path):
     text = out.read_text()
     for path in ("/api/v1/desk/visits/", "/api/v1/desk/visits/{id}/route/", "/api/v1/desk/visits/{id}/urge/"):
         assert path in text
+
+
+def test_repeated_create_answers_200_with_the_same_visit(desk_world, api_client_for):
+    client = api_client_for("township")
+    first = client.post(URL, body(idempotency_key="abc"), format="json")
+    second = client.post(URL, body(idempotency_key="abc"), format="json")
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["id"] == second.json()["id"] and Visit.objects.count() == 1

@@ -236,3 +236,13 @@ def test_unavailable_routes_are_field_errors(register, desk_world, monkeypatch):
             visit, actor=desk_world.user("township"), expected_version=1, route="dispute", options={}
         )
     assert err.value.field == "route" and err.value.code == "route_unavailable"
+
+
+def test_a_repeated_submission_returns_the_first_visit(register, desk_world):
+    first = register(idempotency_key="k-1")
+    again = register(idempotency_key="k-1", title="不同的标题")
+    assert again.pk == first.pk and again.repeated and Visit.objects.count() == 1
+    with pytest.raises(ServiceError) as err:  # another user's key
+        register(username="county", idempotency_key="k-1")
+    assert err.value.field == "idempotency_key"
+    assert Visit.objects.count() == 1

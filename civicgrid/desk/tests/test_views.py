@@ -208,3 +208,11 @@ def test_urge_from_the_queue(register, desk_world):
         {"version": str(visit.case.version + 1), "next": "https://example.com/"},
     )
     assert response.status_code == 302 and response["Location"] == f"/desk/visits/{visit.pk}/"
+
+
+def test_double_submit_registers_once(desk_world):
+    client = client_for("township")
+    data = register_post(idempotency_key="0f" * 16)
+    first, second = client.post("/desk/", data), client.post("/desk/", data)
+    assert first["Location"] == second["Location"] and Visit.objects.count() == 1
+    assert 'name="idempotency_key"' in client.get("/desk/").content.decode()
