@@ -19,3 +19,18 @@ def desk_dashboard_panel(context):
     if user is None or not user.is_authenticated:
         return {"panel": None}
     return {"panel": dashboard_panel(user, area=context.get("area"))}
+
+
+@register.filter
+def may_use_desk(user) -> bool:
+    """Whether to show the desk in the navigation: the user holds a desk permission somewhere."""
+    from civicgrid.core.scope import ALL, scope_paths
+    from civicgrid.desk.services import ADD, VIEW
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    for perm in (VIEW, ADD):
+        paths = scope_paths(user, perm)
+        if paths is ALL or paths:
+            return True
+    return False

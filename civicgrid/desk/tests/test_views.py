@@ -216,3 +216,12 @@ def test_double_submit_registers_once(desk_world):
     first, second = client.post("/desk/", data), client.post("/desk/", data)
     assert first["Location"] == second["Location"] and Visit.objects.count() == 1
     assert 'name="idempotency_key"' in client.get("/desk/").content.decode()
+
+
+def test_nav_filter(desk_world):
+    from django.contrib.auth.models import AnonymousUser
+
+    from civicgrid.desk.templatetags.desk_panel import may_use_desk
+
+    assert may_use_desk(desk_world.user("township")) and may_use_desk(desk_world.user("leader"))
+    assert not may_use_desk(desk_world.user("gridworker")) and not may_use_desk(AnonymousUser())
