@@ -234,7 +234,6 @@ _DISPUTES_PERMISSIONS: dict[str, list[str]] = {
     "township_officer": [
         *_DISPUTE_READ,
         "disputes.report_dispute",
-        "disputes.register_dispute",
         "disputes.mediate_dispute",
         "disputes.grade_dispute_risk",
         "disputes.follow_up_dispute",
@@ -246,7 +245,6 @@ _DISPUTES_PERMISSIONS: dict[str, list[str]] = {
     "county_dispatcher": [
         *_DISPUTE_READ,
         "disputes.report_dispute",
-        "disputes.register_dispute",
         "disputes.grade_dispute_risk",
         "disputes.close_dispute",
         "disputes.view_dispute_figures",
@@ -256,7 +254,6 @@ _DISPUTES_PERMISSIONS: dict[str, list[str]] = {
     "city_dispatcher": [
         *_DISPUTE_READ,
         "disputes.report_dispute",
-        "disputes.register_dispute",
         "disputes.grade_dispute_risk",
         "disputes.close_dispute",
         "disputes.view_dispute_figures",
@@ -302,7 +299,6 @@ _PETITION_STAFF = [
     "petitions.transfer_petition",
     "petitions.review_petition",
     "petitions.view_petition_figures",
-    "petitions.view_petitiondetails",
 ]
 # The petition office registers, transfers, follows (urge), reviews and approves the receiving
 # organ's extension requests (Art.34); the receiving organs act through cases.handle_case on their

@@ -161,7 +161,6 @@ class DisputeDetails(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "纠纷信息")
         permissions = [
             ("report_dispute", _("登记矛盾纠纷")),
-            ("register_dispute", _("受理矛盾纠纷")),
             ("mediate_dispute", _("调解矛盾纠纷")),
             ("grade_dispute_risk", _("评定纠纷风险等级")),
             ("follow_up_dispute", _("纠纷履行回访")),

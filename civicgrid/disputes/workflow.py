@@ -37,7 +37,9 @@ class DisputeStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回")  # the applicant withdrew
 
 
-REGISTER = "disputes.register_dispute"
+# Acceptance (受理) is the centre's registration step: the kernel's permission, so registered disputes
+# wait in the centres' "待立案" inbox queue beside events.
+REGISTER = "cases.register_case"
 MEDIATE = "disputes.mediate_dispute"
 CLOSE = "disputes.close_dispute"
 
@@ -119,7 +121,7 @@ WORKFLOW = Workflow(
             "withdraw",
             ["registered", "accepted", "mediating"],
             "withdrawn",
-            REGISTER,
+            MEDIATE,
             _("申请人撤回"),
             note_required=True,
         ),

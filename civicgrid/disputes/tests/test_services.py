@@ -251,3 +251,24 @@ def test_application_window_across_the_spring_festival(world, register, committe
     assert "2026-02-24" in str(error.value.message)
     case = act(case, "apply_confirmation", "mediator", court_name="江东区人民法院", applied_on="2026-02-24")
     assert case.status == "confirming"
+
+
+def test_registered_disputes_wait_in_the_centres_to_register_queue(world, register, committee, act):
+    from civicgrid.cases import queries
+
+    case = register()
+    for name in ("township", "county", "city"):
+        assert case.pk in [c.pk for c in queries.to_register(world.user(name))], name
+    assert case.pk not in [c.pk for c in queries.to_register(world.user("outsider"))]
+    case = act(case, "accept", "township", organisation=committee.pk, mediators=[world.user("mediator").pk])
+    assert case.pk not in [c.pk for c in queries.to_register(world.user("township"))]
+
+
+def test_withdraw_needs_a_reason_and_closes(world, register, committee, act):
+    case = register()
+    with pytest.raises(ServiceError) as error:
+        act(case, "withdraw", "mediator")
+    assert error.value.field == "note"
+    case = act(case, "withdraw", "mediator", note="双方已自行和解")
+    assert case.status == "withdrawn" and case.closed_at is not None
+    assert not CaseDeadline.objects.filter(case=case, state="running").exists()
