@@ -5,7 +5,9 @@ documents). Registered from `PetitionsConfig.ready()`."""
 
 from __future__ import annotations
 
+import django_filters
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import Unit
 from civicgrid.cases.forms import KindPages, register_kind_pages
@@ -16,7 +18,7 @@ from civicgrid.core.errors import ServiceError
 from civicgrid.core.personal_data import can_reveal
 
 from . import documents
-from .choices import PartyRole
+from .choices import PartyRole, PetitionClass
 from .forms import ACTION_FORMS
 from .models import PetitionDetails
 from .services import do_petition_action
@@ -68,6 +70,12 @@ def petition_panel_context(case: Case, user) -> dict:
     }
 
 
+def petition_class_filter():
+    return django_filters.ChoiceFilter(
+        label=gettext_lazy("信访类别"), choices=PetitionClass.choices, field_name="petition__petition_class"
+    )
+
+
 def register_petition_pages() -> KindPages:
     return register_kind_pages(
         KindPages(
@@ -76,6 +84,6 @@ def register_petition_pages() -> KindPages:
             perform=perform_petition_action,
             panel_template="petitions/_case_panel.html",
             panel_context=petition_panel_context,
-            list_related=("petition",),
+            inbox_filters={"petition_class": petition_class_filter},
         )
     )

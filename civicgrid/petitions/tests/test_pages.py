@@ -191,3 +191,12 @@ def test_list_and_figures_are_scoped_and_drill_down(world, register, calendar_20
         assert login(world, "handler").get("/petitions/figures/").status_code == 403
         assert login(world, "outsider").get("/petitions/figures/").status_code == 403
         assert login(world, "leader").get("/petitions/figures/").context["data"]["total"]["total"] == 1
+
+
+def test_the_inbox_filters_petitions_by_class(world, register):
+    case = register()
+    client = login(world, "petition")
+    page = client.get("/cases/", {"queue": "all", "petition_class": "claim"}).content.decode()
+    assert f"/cases/{case.number}/" in page
+    page = client.get("/cases/", {"queue": "all", "petition_class": "suggestion"}).content.decode()
+    assert f"/cases/{case.number}/" not in page
