@@ -219,6 +219,13 @@ def do_register_visit(
     address = _text(address, "address", 200)
     count = _people_count(people_count)
     cleaned = _clean_visit_parties(parties)
+    visitors = sum(1 for p in cleaned if p["role"] == VisitorRole.VISITOR)
+    if count < visitors:
+        raise ServiceError(
+            DeskErrorCode.INVALID_NUMBER,
+            _("来访人数不能少于登记的来访人（%(n)s 人）") % {"n": visitors},
+            field="people_count",
+        )
     area, grid, path, lon, lat, place_field = _place(
         grid_code=grid_code, lon=lon, lat=lat, area_code=area_code
     )

@@ -45,6 +45,10 @@ def test_group_flag_below_five(register):
         ({"title": " "}, "title"),
         ({"people_count": 0}, "people_count"),
         ({"people_count": "many"}, "people_count"),
+        (
+            {"people_count": 1, "parties": [dict(VISITOR), {**VISITOR, "name": "王五", "id_card": ""}]},
+            "people_count",
+        ),
         ({"parties": []}, "parties"),
         ({"parties": [dict(OTHER)]}, "parties"),
         ({"parties": [{**VISITOR, "id_card": "110105194912310021"}]}, "parties[0].id_card"),
