@@ -79,3 +79,28 @@ def test_walk_in_registered_and_routed_to_mediation(desk_page, screenshot):
     page.goto("/desk/?status=all")
     screenshot(page, "desk-wide")
     assert errors == []
+
+
+def test_leader_sees_red_disputes_on_the_dashboard(page, screenshot, browser_world):
+    from civicgrid.disputes.models import DisputeDetails
+    from civicgrid.disputes.services import do_register_dispute
+
+    w = browser_world
+    case = do_register_dispute(
+        actor=w.user("township"),
+        title="宅基地边界纠纷，一方扬言报复",
+        description="双方因宅基地边界多次争吵",
+        area=w.area(NAMES.village_a1a),
+        dispute_type="land",
+        source="walk_in",
+        parties=[{"role": "applicant", "kind": "person", "name": "张三"}],
+    )
+    DisputeDetails.objects.filter(case=case).update(risk_level="red", leader=w.user("leader"))
+    login_through_form(page, "leader", PASSWORD)
+    page.wait_for_url("**/")
+    page.goto("/dashboard/")
+    panel = page.locator("#desk-panel")
+    panel.wait_for()
+    assert case.number in panel.locator("#red-disputes").inner_text()
+    panel.scroll_into_view_if_needed()
+    screenshot(page, "dashboard")
