@@ -304,7 +304,7 @@ _PETITION_STAFF = [
 # organ's extension requests (Art.34); the receiving organs act through cases.handle_case on their
 # unit's assignment. 检举控告 are confidential: the discipline-inspection staff do all of it
 # themselves (a confidential case is never reached through an assignment). Township officers
-# register and transfer at their level; dispatchers and leaders read the figures.
+# register and transfer at their level; the centres register walk-ins; leaders read the figures.
 _PETITIONS_PERMISSIONS: dict[str, list[str]] = {
     "petition_officer": [*_PETITION_STAFF, "cases.urge_case", "cases.approve_extension"],
     "discipline_inspector": [
@@ -315,8 +315,9 @@ _PETITIONS_PERMISSIONS: dict[str, list[str]] = {
         "cases.approve_extension",
     ],
     "township_officer": ["petitions.register_petition", "petitions.transfer_petition"],
-    "county_dispatcher": ["petitions.view_petition_figures"],
-    "city_dispatcher": ["petitions.view_petition_figures"],
+    # The county and city centres (综治中心 / 矛调中心) register walk-in petitions at the desk.
+    "county_dispatcher": ["petitions.register_petition", "petitions.view_petition_figures"],
+    "city_dispatcher": ["petitions.register_petition", "petitions.view_petition_figures"],
     "leader": ["petitions.view_petition_figures"],
 }
 for _code, _perms in _PETITIONS_PERMISSIONS.items():

@@ -258,3 +258,11 @@ def test_the_registering_officer_may_decline_with_the_reason(world, register):
     details = PetitionDetails.objects.get(case=case)
     assert case.status == "not_accepted" and details.accepted is False
     assert details.acceptance_reason.startswith("属于诉讼程序")
+
+
+def test_the_county_centre_registers_walk_ins_for_the_petition_office(world, register):
+    case = register(actor="county")
+    assert case.handling_level == "county"
+    with pytest.raises(NotPermitted):  # the petition office transfers it, not the centre
+        act(world, case, "transfer", "county", unit=world.units["chengguan"].pk)
+    assert act(world, case, "transfer", "petition", unit=world.units["chengguan"].pk).status == "transferred"
