@@ -190,6 +190,8 @@ def open_case(route: str, visit, *, actor, parties: list[dict], options: dict, p
         }
         if previous_case is not None:
             kwargs["source_case"] = previous_case
+        else:
+            kwargs["opened_at"] = visit.received_at  # the party came then: the clocks run from it
         result = services.do_register_dispute(**kwargs)
         return Opened(getattr(result, "case", result), getattr(result, "query_code", "") or "")
     if route == Route.PETITION:

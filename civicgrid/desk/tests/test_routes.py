@@ -151,3 +151,20 @@ def test_accusation_is_sealed_from_the_desk(register, desk_world, api_client_for
             options={"dispute_type": "other"},
         )
     assert err.value.code == "case_hidden"
+
+
+def test_dispute_clock_runs_from_the_visit(register, desk_world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    received = timezone.now() - dt.timedelta(hours=3)
+    visit = register(received_at=received)
+    visit, opened = services.do_route_visit(
+        visit,
+        actor=desk_world.user("township"),
+        expected_version=1,
+        route="dispute",
+        options={"dispute_type": "debt"},
+    )
+    assert opened.case.opened_at == received
