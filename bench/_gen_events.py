@@ -59,6 +59,7 @@ CASE_COLS = [
     "duplicate_of_id",
     "grid_id",
     "lead_unit_id",
+    "confidential",
 ]
 EVENT_COLS = [
     "case_id",
@@ -410,6 +411,7 @@ def generate(city: City, size: int, seed: int, now: float, ages: tuple, ids: dic
                 None,
                 gid,
                 lead_unit,
+                False,
             )
         )
         responded = fmt(t_accept) if (dispatched and status not in ("dispatched", "objected")) else None
