@@ -126,3 +126,26 @@ def test_outsiders_get_404_and_change_nothing(world, api_client_for, register):
     case.refresh_from_db()
     assert (case.status, case.version) == ("registered", 1)
     assert not AccessLog.objects.exists()
+
+
+def test_figures_drill_down_through_the_list(world, api_client_for, register):
+    first = register()
+    register(title="工地夜间施工噪音扰民", description="再次反映夜间施工", actor="petition")
+    client = api_client_for("petition")
+    figures = client.get("/api/v1/petitions/figures/").data
+    row = figures["rows"][0]
+    assert (row["group"], row["total"], row["repeat"], row["repeat_rate"]) == ("unit:none", 2, 1, 0.5)
+    listed = client.get("/api/v1/petitions/", {"group": row["group"], "metric": "repeat"}).data["results"]
+    assert len(listed) == 1 and listed[0]["petition"]["repeat_of"] == first.pk
+    bad = client.get("/api/v1/petitions/figures/", {"since": "2026-05-01", "until": "2026-04-01"})
+    assert bad.status_code == 400 and "until" in bad.data
+
+
+def test_schema_has_the_petitions_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    text = out.read_text()
+    for path in ("/api/v1/petitions/", "/api/v1/petitions/{id}/actions/", "/api/v1/petitions/figures/"):
+        assert path in text
