@@ -13,6 +13,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from civicgrid.areas.models import Area
 from civicgrid.cases.parties import party_rows
 from civicgrid.core.api import HoldsActionSomewhere
 
@@ -28,10 +29,15 @@ class VisitFilterSet(django_filters.FilterSet):
     is_group = django_filters.BooleanFilter()
     received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    area = django_filters.CharFilter(method="in_area", label=_("区划代码（含下级）"))
 
     class Meta:
         model = Visit
-        fields = ["status", "route", "is_group", "received_after", "received_before"]
+        fields = ["status", "route", "is_group", "received_after", "received_before", "area"]
+
+    def in_area(self, qs, name, value):
+        area = Area.objects.filter(code=value).first()
+        return qs.filter(path__startswith=area.path) if area else qs.none()
 
 
 @extend_schema_view(

@@ -139,3 +139,17 @@ def test_repeated_create_answers_200_with_the_same_visit(desk_world, api_client_
     second = client.post(URL, body(idempotency_key="abc"), format="json")
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["id"] == second.json()["id"] and Visit.objects.count() == 1
+
+
+def test_filter_by_area(desk_world, api_client_for, register):
+    a1a = register()
+    a1b = register(grid_code=NAMES.grid_a1b_1)
+    client = api_client_for("county")
+
+    def numbers(code):
+        found = client.get(URL, {"area": code, "status": "pending"}).json()["results"]
+        return [v["number"] for v in found]
+
+    assert numbers(NAMES.village_a1a) == [a1a.number]
+    assert numbers(NAMES.village_a1b) == [a1b.number]
+    assert numbers("000000000000") == []
