@@ -21,8 +21,8 @@ from . import documents
 from .choices import PartyRole, PetitionClass
 from .forms import ACTION_FORMS
 from .models import PetitionDetails
-from .services import do_petition_action
-from .workflow import CLOCK_LABELS
+from .services import do_petition_action, objection_due
+from .workflow import CLOCK_LABELS, PetitionStatus
 
 
 def perform_petition_action(
@@ -65,6 +65,7 @@ def petition_panel_context(case: Case, user) -> dict:
         "may_reveal": can_reveal(user, case.path),
         "clocks": clocks,
         "documents": documents.available(details),
+        "objection_due": objection_due(details) if case.status == PetitionStatus.TRANSFERRED else None,
         "repeat_of": _linked(details.repeat_of, user),
         "related": _linked(details.related_case, user),
     }

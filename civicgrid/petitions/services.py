@@ -29,7 +29,7 @@ from civicgrid.cases.error_codes import CaseErrorCode
 from civicgrid.cases.kinds import ActionContext, CaseKind
 from civicgrid.cases.models import CONFIDENTIAL_PERMISSION, Assignment, Case
 from civicgrid.cases.parties import add_parties, clean_parties
-from civicgrid.core.deadlines import LOCAL_TZ, Clock
+from civicgrid.core.deadlines import LOCAL_TZ, Clock, Due
 from civicgrid.core.errors import NotPermitted, ServiceError
 from civicgrid.core.scope import path_in_scope
 
@@ -37,7 +37,7 @@ from .choices import Channel, Opinion, PartyRole, PetitionClass, ReviewOutcome, 
 from .error_codes import PetitionErrorCode
 from .models import PetitionDetails
 from .repeats import check_acceptable, same_matter
-from .workflow import LIMITS, REQUEST_WINDOW, WORKFLOW, PetitionStatus
+from .workflow import LIMITS, OBJECTION_WINDOW, REQUEST_WINDOW, WORKFLOW, PetitionStatus
 
 REGISTER = "petitions.register_petition"
 KERNEL_ACTIONS = ("urge", "supervise", "escalate", "request_extension", "decide_extension")
@@ -366,8 +366,15 @@ def _decline(ctx: ActionContext) -> None:
     _save_details(details, before, ctx.actor)
 
 
+def objection_due(details: PetitionDetails) -> Due | None:
+    """When the organ's objection window (5 working days from the transfer, Art.23) ends."""
+    if details.transferred_at is None:
+        return None
+    return Clock.open(details.transferred_at, OBJECTION_WINDOW).due(get_calendar())
+
+
 def on_object(ctx: ActionContext) -> None:
-    window = clocks.open_clock(ctx.case, "objection")
+    window = objection_due(details_of(ctx.case))
     if window is None or ctx.now >= window.due_at:
         due = window.due_date.isoformat() if window is not None else ""
         raise ServiceError(

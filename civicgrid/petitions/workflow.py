@@ -12,9 +12,11 @@ reviewed → under_recheck (复核 requested within 30 days of the 复查意见,
            hearing time not counted: under_recheck ⇄ hearing pauses and resumes the clock)
 
 The office-side clocks are chained kernel clocks: the transition that stops one starts the next
-(transfer → acceptance + objection → handling; review; recheck). The petitioner's request windows
-(30 days for 复查/复核) are checked by the services on the same calendar, not run as clocks: they
-are the petitioner's time, not the office's, and must not turn a concluded case red.
+(transfer → acceptance → handling; review; recheck). Two windows are checked by the services on
+the same calendar but not run as kernel clocks, because letting them pass is nobody's failure and
+must not turn a case red in the queues (the kernel mirrors the earliest running clock onto the
+case): the organ's objection window (5 working days from the transfer, Art.23) and the
+petitioner's request windows (30 days for 复查/复核).
 """
 
 from __future__ import annotations
@@ -49,18 +51,17 @@ HANDLE = "cases.handle_case"  # the receiving organ: also through its unit's ass
 LIMITS = {
     "transfer": Limit(15, TimeUnit.CALENDAR_DAYS),
     "acceptance": Limit(15, TimeUnit.CALENDAR_DAYS),
-    "objection": Limit(5, TimeUnit.WORKING_DAYS),
     "handling": Limit(60, TimeUnit.CALENDAR_DAYS, max_extension=30),
     "review": Limit(30, TimeUnit.CALENDAR_DAYS),
     "recheck": Limit(30, TimeUnit.CALENDAR_DAYS),
 }
-# The petitioner's windows, checked by the services (not kernel clocks).
+# Windows checked by the services (not kernel clocks): the organ's objection, the petitioner's requests.
+OBJECTION_WINDOW = Limit(5, TimeUnit.WORKING_DAYS)
 REQUEST_WINDOW = Limit(30, TimeUnit.CALENDAR_DAYS)
 
 CLOCK_LABELS = {
     "transfer": _("转送交办时限"),
     "acceptance": _("受理告知时限"),
-    "objection": _("异议期"),
     "handling": _("办理时限"),
     "review": _("复查时限"),
     "recheck": _("复核时限"),
@@ -77,7 +78,7 @@ WORKFLOW = Workflow(
             TRANSFER,
             _("转送交办"),
             stops=["transfer"],
-            starts=["acceptance", "objection"],
+            starts=["acceptance"],
         ),
         Transition(
             "office_decline",
@@ -93,7 +94,7 @@ WORKFLOW = Workflow(
             "accepted",
             HANDLE,
             _("受理"),
-            stops=["acceptance", "objection"],
+            stops=["acceptance"],
             starts=["handling"],
         ),
         Transition("decline", ["transferred"], "not_accepted", HANDLE, _("不予受理"), note_required=True),
@@ -104,7 +105,7 @@ WORKFLOW = Workflow(
             HANDLE,
             _("提出异议"),
             note_required=True,
-            stops=["acceptance", "objection"],
+            stops=["acceptance"],
         ),
         Transition(
             "issue_opinion", ["accepted"], "concluded", HANDLE, _("出具处理意见书"), note_required=True

@@ -81,6 +81,7 @@ def test_case_page_panel_reveal_actions_documents(world, register):
     page = client.get(f"/cases/{case.number}/").content.decode()
     assert 'id="petition-panel"' in page and "集体访" in page and "转送交办时限" in page
     assert "张三" not in page and "张*" in page  # masked
+    assert "petition-objection" not in page  # only while it waits for the organ
     # Logged reveal.
     party = CaseParty.objects.get(case=case)
     revealed = client.post(f"/petitions/{case.number}/parties/{party.pk}/reveal/").content.decode()
@@ -97,6 +98,7 @@ def test_case_page_panel_reveal_actions_documents(world, register):
     )
     assert response.status_code == 303
     case.refresh_from_db()
+    assert 'id="petition-objection"' in client.get(f"/cases/{case.number}/").content.decode()
     handler = login(world, "handler")
     response = handler.post(
         f"/cases/{case.number}/actions/accept/", {"accept-expected_version": case.version}
