@@ -1,9 +1,9 @@
 """Repeat petitions (重复信访) and the two statutory refusals that rest on them.
 
 "The same matter" is: a petition on which one of the new petitioners is a petitioner too (the
-SM3 digest of the ID number, `cases.parties.cases_with_person`) and whose text is similar
-(`textintel.similarity.text_similarity` ≥ CIVICGRID_PETITION_SAME_MATTER, default 0.45), plus the
-petition the officer links explicitly (`related_case`) with the chain it belongs to.
+SM3 digest of the ID number, matched as `cases.parties.cases_with_person` does, in one query)
+and whose text is similar (`textintel.similarity.text_similarity` ≥ CIVICGRID_PETITION_SAME_MATTER,
+default 0.45), plus the petition the officer links explicitly (`related_case`) with its chain.
 
 * Art.19: a matter in progress at a lower level, in the registering office's subtree and within
   its time limit (no running clock overdue), is not accepted above: refused naming the case.
@@ -20,8 +20,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from civicgrid.cases.choices import LEVEL_ORDER
-from civicgrid.cases.models import Case
-from civicgrid.cases.parties import cases_with_person
+from civicgrid.cases.models import Case, CaseParty
 from civicgrid.cases.services import can_act
 from civicgrid.core.errors import ServiceError
 from civicgrid.textintel.similarity import text_similarity
@@ -50,11 +49,16 @@ class Matter:
 
 def same_matter(*, parties: list[dict], title: str, description: str, related_case: Case | None) -> Matter:
     """The earlier petitions of this matter (see the module docstring)."""
-    ids: set[int] = set()
-    for party in parties:
-        number = party.get("id_card") or party.get("org_code")
-        if party.get("role") == PartyRole.PETITIONER and number:
-            ids.update(cases_with_person(number, kind="petition"))
+    # One query for all petitioners (a collective petition lists up to 200 people): the digests
+    # `clean_parties` computed, as `cases.parties.cases_with_person` matches them one by one.
+    digests = {
+        p["id_digest"] for p in parties if p.get("role") == PartyRole.PETITIONER and p.get("id_digest")
+    }
+    ids = set(
+        CaseParty.objects.filter(id_digest__in=digests, case__kind="petition", role=PartyRole.PETITIONER)
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
     found: dict[int, Case] = {}
     for case in Case.objects.filter(pk__in=ids).select_related("petition"):
         if text_similarity(title, description, case.title, case.description) >= threshold():

@@ -269,3 +269,20 @@ def test_the_county_centre_registers_walk_ins_for_the_petition_office(world, reg
     with pytest.raises(NotPermitted):  # the petition office transfers it, not the centre
         act(world, case, "transfer", "county", unit=world.units["chengguan"].pk)
     assert act(world, case, "transfer", "petition", unit=world.units["chengguan"].pk).status == "transferred"
+
+
+def test_any_of_several_petitioners_makes_it_the_same_matter(world, register):
+    first = register()
+    again = register(
+        people_count=6,
+        parties=[
+            {"role": "petitioner", "name": "李四", "id_card": ID_B},
+            {"role": "petitioner", "name": "张三", "id_card": ID_A},
+        ],
+    )
+    details = PetitionDetails.objects.get(case=again)
+    assert (details.repeat_of_id, details.repeat_count, details.collective) == (first.pk, 1, True)
+    # A third time: still counted against the first petition of the matter.
+    third = register()
+    assert PetitionDetails.objects.get(case=third).repeat_of_id == first.pk
+    assert PetitionDetails.objects.get(case=third).repeat_count == 2
