@@ -149,3 +149,22 @@ def test_schema_has_the_petitions_without_warnings(tmp_path):
     text = out.read_text()
     for path in ("/api/v1/petitions/", "/api/v1/petitions/{id}/actions/", "/api/v1/petitions/figures/"):
         assert path in text
+
+
+def test_the_list_does_not_grow_queries_with_rows(world, api_client_for, register):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_client_for("petition")
+    register()
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/api/v1/petitions/").status_code == 200
+    for i in range(4):
+        register(
+            title=f"道路破损第{i}处",
+            description=f"第{i}处",
+            parties=[{"role": "petitioner", "name": f"人{i}"}],
+        )
+    with CaptureQueriesContext(connection) as five:
+        assert len(client.get("/api/v1/petitions/").data["results"]) == 5
+    assert len(five.captured_queries) == len(one.captured_queries)

@@ -286,3 +286,17 @@ def test_any_of_several_petitioners_makes_it_the_same_matter(world, register):
     third = register()
     assert PetitionDetails.objects.get(case=third).repeat_of_id == first.pk
     assert PetitionDetails.objects.get(case=third).repeat_count == 2
+
+
+def test_a_transfer_deadline_inside_the_spring_festival_moves_to_the_next_workday(
+    world, register, calendar_2026
+):
+    with time_machine.travel(at(2026, 2, 5), tick=False):
+        case = register(received_at=at(2026, 2, 3, 16))
+    # Received 02-03 + 15 days = 02-18, inside the holiday (02-15…23): the period ends on 02-24.
+    transfer = clock(case, "transfer")
+    assert (transfer.started_at, transfer.due_date, transfer.provisional) == (
+        at(2026, 2, 3, 16),
+        dt.date(2026, 2, 24),
+        False,
+    )
