@@ -202,3 +202,17 @@ def test_the_inbox_filters_petitions_by_class(world, register):
     assert f"/cases/{case.number}/" in page
     page = client.get("/cases/", {"queue": "all", "petition_class": "suggestion"}).content.decode()
     assert f"/cases/{case.number}/" not in page
+
+
+def test_registering_an_accusation_leaves_the_officer_with_number_and_code_only(world):
+    client = login(world, "petition")
+    form = {**FORM, "area": world.area("338001001001").pk, "petition_class": "accusation"}
+    form.update({"accused_name": "孙承办", "accused_unit": world.units["chengguan"].pk})
+    response = client.post("/petitions/new/", form)
+    case = Case.objects.get(kind="petition")
+    body = response.content.decode()
+    assert response.status_code == 200 and case.confidential and 'id="petition-confidential-note"' in body
+    assert 'id="petition-open"' not in body and case.number in body
+    assert client.get(f"/cases/{case.number}/").status_code == 404
+    accused = CaseParty.objects.get(case=case, role="accused")
+    assert accused.data == {"unit": world.units["chengguan"].pk}
