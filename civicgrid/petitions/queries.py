@@ -23,6 +23,8 @@ from civicgrid.areas.models import Area
 from civicgrid.cases.models import Case, CaseDeadline
 from civicgrid.core.deadlines import LOCAL_TZ
 
+from .choices import COLLECTIVE_SIZE
+
 FIGURES = "petitions.view_petition_figures"
 VIEW = "cases.view_case"
 CLOCKS = ("transfer", "acceptance", "handling")
@@ -57,9 +59,9 @@ def _late_q(clock: str, now) -> Q:
     return Q(pk__in=late.values("case_id"))
 
 
-def area_key(case: Case, by_level: int = 3) -> str:
-    """The code of the case's county (or township) from its path: "33/3380/338001/…" → 338001."""
-    parts = case.path.strip("/").split("/")
+def _area_code(path: str, by_level: int = 3) -> str:
+    """The code of the case's county from its path: "33/3380/338001/…" → 338001."""
+    parts = path.strip("/").split("/")
     return parts[by_level - 1] if len(parts) >= by_level else parts[-1]
 
 
@@ -76,7 +78,7 @@ def drill(qs: QuerySet, *, group: str = "", metric: str = "", now=None) -> Query
     if metric == "repeat":
         qs = qs.filter(petition__repeat_of__isnull=False)
     elif metric == "collective":
-        qs = qs.filter(petition__people_count__gte=5)
+        qs = qs.filter(petition__people_count__gte=COLLECTIVE_SIZE)
     elif metric.endswith("_late") and metric.removesuffix("_late") in CLOCKS:
         qs = qs.filter(_late_q(metric.removesuffix("_late"), now))
     return qs
@@ -93,22 +95,27 @@ def figures(user, *, since=None, until=None, by: str = "unit", now=None) -> dict
     rows: dict[str, dict] = {}
     names: dict[str, str] = {}
     case_group: dict[int, str] = {}
-    for case in cases.order_by():
-        details = case.petition
+    fields = ("pk", "path", "petition__organ_id", "petition__organ__name", "petition__repeat_of_id")
+    for pk, path, organ_id, organ_name, repeat_of, people in cases.order_by().values_list(
+        *fields, "petition__people_count"
+    ):
         if by == "area":
-            key = f"area:{area_key(case)}"
+            key = f"area:{_area_code(path)}"
         else:
-            key = f"unit:{details.organ_id or NONE_KEY}"
-            names[key] = details.organ.name if details.organ_id else ""
-        case_group[case.pk] = key
+            key = f"unit:{organ_id or NONE_KEY}"
+            names[key] = organ_name or ""
+        case_group[pk] = key
         row = rows.setdefault(key, defaultdict(int))
         row["total"] += 1
-        row["repeat"] += 1 if details.repeat_of_id else 0
-        row["collective"] += 1 if details.collective else 0
-    deadlines = CaseDeadline.objects.filter(case_id__in=list(case_group), name__in=CLOCKS).exclude(
-        state="cancelled"
-    )
-    for case_id, name, state, due_at in deadlines.values_list("case_id", "name", "state", "due_at"):
+        row["repeat"] += 1 if repeat_of else 0
+        row["collective"] += 1 if people >= COLLECTIVE_SIZE else 0
+    # A subquery, not a list of ids: a city's year of petitions is more than SQLite's variable limit.
+    deadlines = CaseDeadline.objects.filter(
+        case_id__in=cases.order_by().values("pk"), name__in=CLOCKS
+    ).exclude(state="cancelled")
+    for case_id, name, state, due_at in deadlines.values_list(
+        "case_id", "name", "state", "due_at"
+    ).iterator():
         row = rows[case_group[case_id]]
         late = state == "missed" or (state in ("running", "paused") and due_at <= now)
         decided = late or state == "met"

@@ -25,7 +25,7 @@ from civicgrid.core.api import HoldsActionSomewhere
 from civicgrid.core.errors import ServiceError
 
 from .. import documents, queries, services
-from ..choices import PetitionClass
+from ..choices import COLLECTIVE_SIZE, PetitionClass
 from ..forms import PeriodForm
 from ..workflow import PetitionStatus
 from . import serializers as s
@@ -55,7 +55,11 @@ class PetitionFilterSet(django_filters.FilterSet):
         fields = ["status", "petition_class", "number", "collective", "repeat", "group", "metric"]
 
     def is_collective(self, qs, name, value):
-        return qs.filter(petition__people_count__gte=5) if value else qs.filter(petition__people_count__lt=5)
+        return (
+            qs.filter(petition__people_count__gte=COLLECTIVE_SIZE)
+            if value
+            else qs.filter(petition__people_count__lt=COLLECTIVE_SIZE)
+        )
 
     def drill(self, qs, name, value):
         return queries.drill(qs, **{name: value})
