@@ -8,6 +8,7 @@ app_name = "desk"
 
 urlpatterns = [
     path("desk/", views.desk, name="desk"),
+    path("desk/panel/", views.dashboard_panel, name="panel"),
     path("desk/visits/<int:pk>/", views.visit_detail, name="visit"),
     path("desk/visits/<int:pk>/route/", views.visit_route, name="route"),
     path("desk/visits/<int:pk>/answer/", views.visit_answer, name="answer"),

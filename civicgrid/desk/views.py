@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from civicgrid.areas.models import Area
 from civicgrid.cases.parties import party_rows
 from civicgrid.cases.services import can_act
 from civicgrid.cases.views import person
@@ -281,3 +282,18 @@ def visit_receipt(request, pk: int):
     response = render(request, "desk/receipt.html", context)
     response["Cache-Control"] = "no-store"  # the code must not stay in a cache
     return response
+
+
+@login_required
+@require_GET
+def dashboard_panel(request):
+    """/desk/panel/?area=<code>: the leaders' dashboard panel (fetched by the dashboard page), with
+    only the cases the reader may view; `area` narrows it to a subtree."""
+    code = request.GET.get("area", "").strip()
+    area = None
+    if code:
+        area = Area.objects.filter(code=code).first()
+        if area is None:
+            raise Http404
+    context = {"panel": queries.dashboard_panel(request.user, area=area)}
+    return render(request, "desk/_dashboard_panel.html", context)

@@ -1,24 +1,26 @@
 """The leaders' dashboard panel (red-grade disputes, petitions near or past their statutory
 deadlines), as an inclusion tag: the dashboard's template includes it without the assessment app
-importing the desk (they are siblings in the import layers)."""
+importing the desk (they are siblings in the import layers); and the navigation's desk filter."""
 
 from __future__ import annotations
 
 from django import template
-
-from civicgrid.desk.queries import dashboard_panel
+from django.utils.http import urlencode
 
 register = template.Library()
 
 
-@register.inclusion_tag("desk/_dashboard_panel.html", takes_context=True)
+@register.inclusion_tag("desk/_dashboard_panel_loader.html", takes_context=True)
 def desk_dashboard_panel(context):
-    """Rows for the request's user, within the dashboard's selected area when one is chosen."""
+    """A placeholder the browser fills from /desk/panel/ (htmx, on load): the dashboard's own page
+    reads nothing more, and a slow panel never holds it up. Within the dashboard's chosen area."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"panel": None}
-    return {"panel": dashboard_panel(user, area=context.get("area"))}
+    area = context.get("area")
+    return {
+        "show": bool(user is not None and user.is_authenticated),
+        "query": urlencode({"area": area.code}) if area is not None else "",
+    }
 
 
 @register.filter

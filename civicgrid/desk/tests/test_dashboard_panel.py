@@ -58,16 +58,34 @@ def test_leader_sees_red_disputes_of_their_area_only(desk_world, county_leader):
     assert [r["case"] for r in chosen["red_disputes"]] == [theirs]
 
 
-def test_dashboard_page_shows_the_panel(desk_world, county_leader):
+def test_dashboard_page_loads_the_panel(desk_world, county_leader):
     mine = _dispute(desk_world, "township", NAMES.village_a1a, "宅基地纠纷（江东）")
     theirs = _dispute(desk_world, "outsider", NAMES.village_b1a, "宅基地纠纷（江西）")
     client = Client()
     client.force_login(county_leader)
     page = client.get("/dashboard/")
     body = page.content.decode()
-    assert page.status_code == 200 and 'id="desk-panel"' in body
-    assert mine.number in body and theirs.number not in body
-    assert "包案领导" in body
+    assert page.status_code == 200 and 'hx-get="/desk/panel/"' in body
+    chosen = client.get(
+        "/dashboard/",
+        {
+            "kind": "month",
+            "month": timezone.localdate().strftime("%Y-%m"),
+            "area": desk_world.area(NAMES.township_a1).pk,
+        },
+    )
+    assert f'hx-get="/desk/panel/?area={NAMES.township_a1}"' in chosen.content.decode()
+    panel = client.get("/desk/panel/").content.decode()
+    assert 'id="desk-panel"' in panel and mine.number in panel and theirs.number not in panel
+    assert "包案领导" in panel
+    assert client.get("/desk/panel/", {"area": NAMES.village_a1b}).content.decode().count(mine.number) == 0
+    assert client.get("/desk/panel/", {"area": "nowhere"}).status_code == 404
+    outsider = Client()
+    outsider.force_login(desk_world.user("outsider"))
+    theirs_panel = outsider.get("/desk/panel/").content.decode()
+    assert theirs.number in theirs_panel and mine.number not in theirs_panel
+    anonymous = Client().get("/desk/panel/")
+    assert anonymous.status_code == 302
 
 
 def _petitions_ready():
