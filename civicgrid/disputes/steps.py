@@ -261,3 +261,27 @@ def do_remove_dispute_party(party, *, actor, expected_version: int, note: str):
     return do_remove_party(
         party, actor=actor, expected_version=expected_version, note=note, permission=REPORT
     )
+
+
+def sweep_overdue_disputes(*, now=None, limit: int = 5000) -> int:
+    """The timer's part for disputes: open disputes whose running clock has passed are regraded
+    (the "overdue" rule raises the grade). Run by `manage.py regrade_disputes` (periodically, e.g.
+    beside the deadline sweep). System writes: no actor, the case version does not move (a figure
+    the system corrects must not make a user's open form stale); each grade change is a timeline
+    entry and an audit row. Returns the number of disputes whose grade rose."""
+    now = now or timezone.now()
+    ids = list(
+        Case.objects.filter(kind="dispute", closed_at__isnull=True, due_at__lte=now)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    raised = 0
+    for pk in ids:
+        with transaction.atomic():
+            locked = kernel.lock_case(pk)
+            details = hooks.details_of(locked, lock=True)
+            before = snapshot(details)
+            if risk.regrade(locked, details, actor=None, now=now):
+                raised += 1
+            hooks.save_details(details, before, None)
+    return raised

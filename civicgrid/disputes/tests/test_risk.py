@@ -241,3 +241,32 @@ def test_mediation_success_rate_by_organisation_and_area_with_drill_down(world, 
     assert cases.count() == 2
     assert queries.mediation_figures(world.user("outsider"))["total"].ended == 0
     assert queries.mediation_figures(world.user("gridworker"))["total"].ended == 0  # no figures permission
+
+
+def test_overdue_sweep_raises_the_grade_without_moving_the_version(world, register, time_machine):
+    import datetime as dt
+
+    from django.core.management import call_command
+
+    time_machine.move_to(dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC), tick=False)
+    case = register(dispute_type="neighbour")  # 2 points: green
+    assert details(case).risk_level == "green"
+    version = Case.objects.get(pk=case.pk).version
+    time_machine.move_to(dt.datetime(2026, 3, 20, 2, 0, tzinfo=dt.UTC), tick=False)  # acceptance overdue
+    call_command("regrade_disputes", stdout=__import__("io").StringIO())
+    d = details(case)
+    assert d.risk_level == "yellow" and "overdue" in {r["rule"] for r in d.risk_reasons}
+    assert Case.objects.get(pk=case.pk).version == version
+    assert TimelineEntry.objects.filter(case=case, action="risk_changed", actor=None).count() == 1
+    call_command("regrade_disputes", stdout=__import__("io").StringIO())  # nothing more to raise
+    assert TimelineEntry.objects.filter(case=case, action="risk_changed").count() == 2
+
+
+def test_demo_disputes(world):
+    from civicgrid.disputes.demo import create_demo_disputes
+
+    assert create_demo_disputes() == 5
+    statuses = sorted(Case.objects.filter(kind="dispute").values_list("status", flat=True))
+    assert statuses == ["fulfilling", "mediating", "referred", "registered", "registered"]
+    assert queries.red_disputes(world.user("leader")).count() == 1
+    assert create_demo_disputes() == 0
