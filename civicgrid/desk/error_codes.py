@@ -21,3 +21,4 @@ class DeskErrorCode:
     NOTE_REQUIRED = "note_required"
     CASE_HIDDEN = "case_hidden"
     INVALID_KEY = "invalid_key"
+    ROUTE_NOT_PERMITTED = "route_not_permitted"

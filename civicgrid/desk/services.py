@@ -342,9 +342,19 @@ def do_route_visit(visit: Visit | int, *, actor, expected_version, route, note="
             parties = _parties_of_case(previous, locked.route)
         else:
             parties = [_raw(p) for p in locked.parties.all()]
-        opened = routes.open_case(
-            route, locked, actor=actor, parties=parties, options=cleaned_options, previous_case=previous
-        )
+        try:
+            opened = routes.open_case(
+                route, locked, actor=actor, parties=parties, options=cleaned_options, previous_case=previous
+            )
+        except NotPermitted:
+            # The visit is within reach, so saying that this route's kind is not the actor's
+            # business here reveals nothing; a 404 would only puzzle the desk.
+            raise ServiceError(
+                DeskErrorCode.ROUTE_NOT_PERMITTED,
+                _("您无权在该地点登记“%(route)s”类案件，请选择其他去向或转交有权限的人员")
+                % {"route": Route(route).label},
+                field="route",
+            ) from None
         case = opened.case
         if route == Route.EVENT and not opened.query_code:
             from .receipts import issue_event_code

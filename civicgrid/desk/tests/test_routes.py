@@ -5,7 +5,7 @@ onto each kind's party roles."""
 import pytest
 
 from civicgrid.cases.models import CaseParty, TimelineEntry
-from civicgrid.core.errors import NotPermitted, ServiceError
+from civicgrid.core.errors import ServiceError
 from civicgrid.desk import routes, services
 from civicgrid.desk.models import Visit, VisitRouting
 
@@ -64,7 +64,7 @@ def test_dispute_route_needs_the_kinds_permission(register, desk_world):
     """The desk permission alone is not enough: the dispute's own service checks its permission
     (the leader holds neither; a petition officer holds the desk's but not the dispute's)."""
     visit = register()
-    with pytest.raises((NotPermitted, ServiceError)):
+    with pytest.raises(ServiceError) as err:
         services.do_route_visit(
             visit,
             actor=desk_world.user("petition"),
@@ -72,6 +72,7 @@ def test_dispute_route_needs_the_kinds_permission(register, desk_world):
             route="dispute",
             options={"dispute_type": "debt"},
         )
+    assert err.value.code == "route_not_permitted" and err.value.field == "route"
     visit.refresh_from_db()
     assert visit.case is None and not VisitRouting.objects.exists()
 

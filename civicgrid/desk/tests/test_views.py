@@ -225,3 +225,42 @@ def test_nav_filter(desk_world):
 
     assert may_use_desk(desk_world.user("township")) and may_use_desk(desk_world.user("leader"))
     assert not may_use_desk(desk_world.user("gridworker")) and not may_use_desk(AnonymousUser())
+
+
+def test_petition_receipt_and_rerouting_through_the_pages(register, desk_world):
+    pytest.importorskip("civicgrid.petitions.services")
+    client = client_for("petition")
+    visit = register(username="petition")
+    response = client.post(
+        f"/desk/visits/{visit.pk}/route/",
+        {"route": "dispute", "dispute_type": "neighbour", "version": "1"},
+    )
+    # The petition officer holds the desk's permission but not the dispute kind's: refused, unchanged.
+    assert response.status_code == 400 and "无权在该地点登记" in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.case is None
+    response = client.post(
+        f"/desk/visits/{visit.pk}/route/", {"route": "petition", "petition_class": "claim", "version": "1"}
+    )
+    assert response.status_code == 302
+    slip = client.get(response["Location"]).content.decode()
+    assert 'id="receipt-code"' in slip
+    visit.refresh_from_db()
+    township = client_for("township")
+    no_note = township.post(
+        f"/desk/visits/{visit.pk}/route/",
+        {"route": "dispute", "dispute_type": "neighbour", "version": str(visit.version)},
+    )
+    assert no_note.status_code == 400 and "再次分流请填写原因" in no_note.content.decode()
+    rerouted = township.post(
+        f"/desk/visits/{visit.pk}/route/",
+        {
+            "route": "dispute",
+            "dispute_type": "neighbour",
+            "note": "转人民调解",
+            "version": str(visit.version),
+        },
+    )
+    assert rerouted.status_code == 302
+    page = township.get(f"/desk/visits/{visit.pk}/").content.decode()
+    assert page.count('class="code"') >= 2 and "由原案件再次分流" in page
