@@ -16,6 +16,7 @@ import secrets
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import Unit
@@ -97,16 +98,20 @@ def _past_time(value, field: str, now: dt.datetime, *, label) -> dt.datetime:
     if value is None or value == "":
         return now
     if isinstance(value, str):
-        from django.utils.dateparse import parse_datetime
-
-        parsed = parse_datetime(value.strip())
+        try:  # "2026-03-02T10:00+08:00", or a day "2026-03-02" (read as 09:00 that day)
+            parsed = parse_datetime(value.strip()) or parse_date(value.strip())
+        except ValueError:
+            parsed = None
         if parsed is None:
             raise ServiceError(
                 PetitionErrorCode.INVALID, _("%(label)s格式不正确") % {"label": label}, field=field
             )
         value = parsed
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        value = dt.datetime.combine(value, dt.time(9, 0), tzinfo=LOCAL_TZ)
+        day = value
+        value = dt.datetime.combine(day, dt.time(9, 0), tzinfo=LOCAL_TZ)
+        if day == now.astimezone(LOCAL_TZ).date():
+            value = min(value, now)  # today, before nine
     if not isinstance(value, dt.datetime):
         raise ServiceError(
             PetitionErrorCode.INVALID, _("%(label)s格式不正确") % {"label": label}, field=field
@@ -135,18 +140,17 @@ def _unit(value, field: str) -> Unit:
     return unit
 
 
-def _accused_units(parties: list[dict]) -> list[int]:
-    out = []
-    for i, party in enumerate(parties):
-        unit = (party.get("data") or {}).get("unit")
-        if party["role"] == PartyRole.ACCUSED and unit not in (None, ""):
-            try:
-                out.append(Unit.objects.only("pk").get(pk=int(unit)).pk)
-            except (TypeError, ValueError, Unit.DoesNotExist):
-                raise ServiceError(
-                    PetitionErrorCode.INVALID, _("被反映人所在单位不存在"), field=f"parties[{i}].data.unit"
-                ) from None
-    return out
+def _accused_unit(party: dict, index: int) -> int | None:
+    """The id of the unit an accused party is linked to (`data.unit`), checked; None if none."""
+    unit = (party.get("data") or {}).get("unit")
+    if party["role"] != PartyRole.ACCUSED or unit in (None, ""):
+        return None
+    try:
+        return Unit.objects.only("pk").get(pk=int(unit)).pk
+    except (TypeError, ValueError, Unit.DoesNotExist):
+        raise ServiceError(
+            PetitionErrorCode.INVALID, _("被反映人所在单位不存在"), field=f"parties[{index}].data.unit"
+        ) from None
 
 
 def _check_parties(raws) -> list[dict]:
@@ -162,10 +166,10 @@ def _check_parties(raws) -> list[dict]:
             )
     if not any(p["role"] == PartyRole.PETITIONER for p in cleaned):
         raise ServiceError(PetitionErrorCode.REQUIRED, _("请至少填写一名信访人"), field="parties")
-    for party in cleaned:
-        units = _accused_units([party]) if party["role"] == PartyRole.ACCUSED else []
-        if units:
-            party["data"] = {**party["data"], "unit": units[0]}
+    for i, party in enumerate(cleaned):
+        unit = _accused_unit(party, i)
+        if unit is not None:
+            party["data"] = {**party["data"], "unit": unit}
     return cleaned
 
 

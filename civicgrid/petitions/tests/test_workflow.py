@@ -222,7 +222,18 @@ def test_bad_input_names_the_field_and_writes_nothing(world, register):
         ({"parties": [{"role": "boss", "name": "某某"}]}, "parties[0].role"),
         ({"people_count": 0}, "people_count"),
         ({"title": ""}, "title"),
+        (
+            {
+                "parties": [
+                    {"role": "petitioner", "name": "张三"},
+                    {"role": "accused", "name": "某", "data": {"unit": "x"}},
+                ]
+            },
+            "parties[1].data.unit",
+        ),
         ({"received_at": "2999-01-01T00:00:00+08:00"}, "received_at"),
+        ({"received_at": "2026-02-30"}, "received_at"),
+        ({"received_at": "yesterday"}, "received_at"),
         ({"related_case": 999999}, "related_case"),
     ]
     for overrides, field in cases:
