@@ -10,7 +10,7 @@ import importlib
 from dataclasses import dataclass
 
 from django.db.models import Case as DbCase
-from django.db.models import Count, F, Sum, When, Window
+from django.db.models import Count, F, Q, Sum, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,11 +27,15 @@ PANEL_LIMIT = 10
 STATUS_FILTERS = ("pending", "routed", "answered", "all")
 
 
-def visits(user, status: str = "pending"):
-    """The visits the user's desk sees, newest first; `status` one of STATUS_FILTERS."""
-    qs = Visit.objects.restrict(user, VIEW).select_related("area", "grid", "case", "received_by")
+def visits(user, status: str = "pending", search: str = ""):
+    """The visits the user's desk sees, newest first; `status` one of STATUS_FILTERS; `search` a
+    visit or case number (exact) or words of the matter."""
+    qs = Visit.objects.restrict(user, VIEW).select_related("area", "grid", "case__lead_unit", "received_by")
     if status in VisitStatus.values:
         qs = qs.filter(status=status)
+    search = (search or "").strip()[:100]
+    if search:
+        qs = qs.filter(Q(number=search) | Q(case__number=search) | Q(title__contains=search))
     return qs.order_by("-received_at", "-id")
 
 

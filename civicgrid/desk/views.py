@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -73,7 +74,8 @@ def desk(request):
     current = request.GET.get("status") or "pending"
     if current not in queries.STATUS_FILTERS:
         current = "pending"
-    page = Paginator(queries.visits(user, current), PAGE_SIZE).get_page(request.GET.get("page"))
+    search = request.GET.get("q", "").strip()[:100]
+    page = Paginator(queries.visits(user, current, search), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _rows(user, list(page))
     counts = queries.counts(user) if may_view else {}
     context = {
@@ -82,7 +84,8 @@ def desk(request):
         "rows": rows,
         "current": current,
         "filters": [(s, _filter_label(s), counts[s]) for s in queries.STATUS_FILTERS] if counts else [],
-        "query": f"status={current}",
+        "query": urlencode({"status": current, **({"q": search} if search else {})}),
+        "search": search,
     }
     return render(request, "desk/desk.html", context, status=status)
 
@@ -108,7 +111,8 @@ def _rows(user, visits) -> list[dict]:
 
 def _visit_context(request, visit, **forms) -> dict:
     user = request.user
-    states = queries.case_states(user, [r.case for r in visit.routings.select_related("case")] + [visit.case])
+    routed = [r.case for r in visit.routings.select_related("case__lead_unit")]
+    states = queries.case_states(user, [visit.case, *routed])
     routings = [
         {"routing": r, "state": states.get(r.case_id), "previous": states.get(r.previous_case_id)}
         for r in visit.routings.select_related("case", "previous_case", "routed_by__unit")

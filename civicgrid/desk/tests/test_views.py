@@ -264,3 +264,17 @@ def test_petition_receipt_and_rerouting_through_the_pages(register, desk_world):
     assert rerouted.status_code == 302
     page = township.get(f"/desk/visits/{visit.pk}/").content.decode()
     assert page.count('class="code"') >= 2 and "由原案件再次分流" in page
+
+
+def test_search_the_queue(register, desk_world):
+    first = register(title="噪音扰民")
+    second = register(title="物业收费")
+    client = client_for("township")
+
+    def found(q):
+        body = client.get("/desk/", {"status": "all", "q": q}).content.decode()
+        return {v.number for v in (first, second) if v.number in body}
+
+    assert found("物业") == {second.number}
+    assert found(first.number) == {first.number}
+    assert found("没有这个") == set()
