@@ -12,10 +12,12 @@ no other petitioner, no accused, no staff name.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+import secrets
 
 from django import forms
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -74,6 +76,11 @@ def _not_found() -> ServiceError:
     return ServiceError("not_found", _("编号与查询码不匹配，请核对后重试"), field="code")
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    return make_password(secrets.token_hex(8))
+
+
 def find_petition(number, code, *, client_ip: str = "") -> Case:
     """The petition with this number whose query code matches; a wrong pair, an unknown number and
     a throttled client get errors that reveal nothing more."""
@@ -100,6 +107,8 @@ def find_petition(number, code, *, client_ip: str = "") -> Case:
     )
     if details is not None and details.code_hash and code and check_password(code, details.code_hash):
         return details.case
+    if details is None:
+        check_password(code or "-", _dummy_hash())  # the same work: timing tells nothing
     for scope, key, window, _limit in limits if details is not None else limits[:1]:
         if key:
             throttle_hit(scope, key, window)
