@@ -277,11 +277,44 @@ def do_dispute_action(case, action: str, *, actor, expected_version: int, note: 
     the transition and its permission, then runs the hooks). `data` carries the action's inputs:
     accept (organisation, mediators), agree (agreement_text, applicant_confirmed,
     respondent_confirmed), apply_confirmation (court_name, applied_on), court_* (decided_on),
-    refer (referral_channel, referral_to, referred_on, referral_receipt)."""
+    refer (referral_channel, referral_to, referred_on, referral_receipt); and the kernel's urge,
+    supervise {level}, escalate, request_extension {clock, amount, reason}, decide_extension
+    {clock, approve}."""
     pk = getattr(case, "pk", case)
     found = Case.objects.filter(pk=pk, kind=KIND).first() if isinstance(pk, int) else None
     if found is None or not kernel.can_act(actor, VIEW, found):
         raise kernel.not_found()
+    if action in KERNEL_ACTIONS:
+        return _kernel_action(
+            found, action, actor=actor, expected_version=expected_version, note=note, **data
+        )
     return kernel.do_apply_action(
         found, action, actor=actor, expected_version=expected_version, note=note, **data
     )
+
+
+# The kernel's own actions, offered for disputes too (through the API; the case page has its own).
+KERNEL_ACTIONS = ("urge", "supervise", "escalate", "request_extension", "decide_extension")
+
+
+def _amount(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ServiceError("invalid_amount", _("延期数应为整数"), field="amount") from None
+
+
+def _kernel_action(case, action: str, *, actor, expected_version: int, note: str, **data) -> Case:
+    common = {"actor": actor, "expected_version": expected_version}
+    if action == "urge":
+        return kernel.do_urge(case, note=note, **common)
+    if action == "supervise":
+        return kernel.do_supervise(case, data.get("level") or "", note=note, **common)
+    if action == "escalate":
+        return kernel.do_escalate(case, note=note, **common)
+    clock = data.get("clock") or "mediation"
+    if action == "request_extension":
+        return kernel.do_request_extension(
+            case, clock, _amount(data.get("amount")), reason=data.get("reason") or note, **common
+        )
+    return kernel.do_decide_extension(case, clock, approve=bool(data.get("approve")), note=note, **common)

@@ -79,6 +79,13 @@ class DisputeActionRequestSerializer(serializers.Serializer):
     referral_to = serializers.CharField(required=False, allow_blank=True)
     referred_on = serializers.CharField(required=False, allow_blank=True)
     referral_receipt = serializers.CharField(required=False, allow_blank=True)
+    level = serializers.CharField(required=False, help_text=_("supervise：督办级别"))
+    clock = serializers.CharField(
+        required=False, help_text=_("request/decide_extension：时限（如 mediation）")
+    )
+    amount = serializers.IntegerField(required=False, help_text=_("request_extension：延长天数"))
+    reason = serializers.CharField(required=False, allow_blank=True)
+    approve = serializers.BooleanField(required=False)
 
 
 class MediationSessionInputSerializer(serializers.Serializer):

@@ -238,3 +238,39 @@ def test_schema_has_the_disputes_without_warnings(tmp_path):
     text = out.read_text()
     assert "/api/v1/disputes/{id}/actions/{action_name}/" in text
     assert "/api/v1/mediation-organisations/" in text
+
+
+def test_mediation_extension_and_urge_through_the_api(world, api_client_for, register, committee, act):
+    case = register()
+    case = act(case, "accept", "township", organisation=committee.pk, mediators=[world.user("mediator").pk])
+    township = api_client_for("township")
+    r = township.post(
+        f"{URL}{case.pk}/actions/request_extension/",
+        {"expected_version": case.version, "clock": "mediation", "amount": 31, "reason": "需鉴定"},
+        format="json",
+    )
+    assert r.status_code == 400 and r.json()["error_code"] == "extension_exceeds_maximum", r.json()
+    r = township.post(
+        f"{URL}{case.pk}/actions/request_extension/",
+        {"expected_version": case.version, "clock": "mediation", "amount": 15, "reason": "需鉴定"},
+        format="json",
+    )
+    assert r.status_code == 200, r.json()
+    r = township.post(
+        f"{URL}{case.pk}/actions/decide_extension/",
+        {"expected_version": r.json()["version"], "clock": "mediation", "approve": True},
+        format="json",
+    )
+    assert r.status_code == 200
+    mediation = next(d for d in r.json()["deadlines"] if d["name"] == "mediation")
+    assert mediation["amount"] == 30
+    r = api_client_for("leader").post(
+        f"{URL}{case.pk}/actions/urge/", {"expected_version": r.json()["version"]}, format="json"
+    )
+    assert r.status_code == 200
+    assert (
+        api_client_for("outsider")
+        .post(f"{URL}{case.pk}/actions/urge/", {"expected_version": r.json()["version"]}, format="json")
+        .status_code
+        == 404
+    )
