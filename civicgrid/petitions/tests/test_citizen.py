@@ -67,3 +67,11 @@ def test_another_visitor_without_the_code_gets_nothing(world, register, client):
     assert follow(client, case, "").status_code == 400
     response = client.post("/citizen/petitions/", {"number": "XF000", "code": case.query_code})
     assert response.status_code == 400
+
+
+def test_guessing_codes_is_throttled(world, register, client, settings):
+    settings.CIVICGRID_CITIZEN_FAILED_FOLLOWS_PER_CASE_HOUR = 3
+    case = register()
+    for _ in range(3):
+        assert follow(client, case, "WRONG123").status_code == 400
+    assert follow(client, case, case.query_code).status_code == 429  # even the right one, for now
