@@ -258,3 +258,23 @@ def test_convert_page_from_the_event_panel(world, login):
     assert details.case.parties.get().name == "张三"
     assert 'id="convert-to-dispute"' not in login("township").get(_case_url(event)).text
     _ = parties
+
+
+def test_kernel_inbox_shows_disputes_with_their_filters(world, register, login):
+    land = register(dispute_type="land")
+    other = register(dispute_type="debt", parties=[])
+    client = login("township")
+    page = client.get("/cases/?queue=to_register")
+    assert page.status_code == 200 and land.number in page.text and other.number in page.text
+    page = client.get("/cases/?queue=all&dispute_type=land")
+    assert land.number in page.text and other.number not in page.text
+    assert client.get("/cases/?queue=all&risk=red").status_code == 200
+
+
+def test_dispute_page_in_english_does_not_break(world, register, committee, act, client):
+    case = _agreed(world, register, committee, act)
+    client.force_login(world.user("township"))
+    client.cookies["django_language"] = "en"
+    page = client.get(_case_url(case), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert client.get("/disputes/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
