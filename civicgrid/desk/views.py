@@ -20,15 +20,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicgrid.areas.models import Area
+from civicgrid.cases.models import CaseParty
 from civicgrid.cases.parties import party_rows
 from civicgrid.cases.services import can_act
 from civicgrid.cases.views import person
 from civicgrid.core.errors import NotPermitted, ServiceError
-from civicgrid.core.personal_data import can_reveal
+from civicgrid.core.personal_data import can_reveal, mask_name
 from civicgrid.core.scope import ALL, path_in_scope, scope_paths
 
 from . import queries, routes, services
-from .choices import VisitStatus
+from .choices import VisitorRole, VisitStatus
 from .forms import AnswerForm, RevealForm, RouteForm, UrgeForm, VisitForm
 from .services import ADD, ROUTE, VIEW
 
@@ -274,10 +275,12 @@ def visit_receipt(request, pk: int):
     else:
         services.do_record_receipt(visit, actor=request.user)
     states = queries.case_states(request.user, [visit.case] if visit.case_id else [])
+    sealed = queries.sealed(visit, states)
     context = {
         "visit": visit,
+        "visitors": [] if sealed else _visitor_names(visit),
         "code": code,
-        "sealed": queries.sealed(visit, states),
+        "sealed": sealed,
         "may_reissue": bool(
             visit.case_id and visit.case.kind == "event" and path_in_scope(request.user, ROUTE, visit.path)
         ),
@@ -301,3 +304,13 @@ def dashboard_panel(request):
             raise Http404
     context = {"panel": queries.dashboard_panel(request.user, area=area)}
     return render(request, "desk/_dashboard_panel.html", context)
+
+
+def _visitor_names(visit) -> list[str]:
+    """The visitors' names, masked, for the slip: the visit's own people, or the case's once routed."""
+    if visit.case_id is None:
+        rows = visit.parties.filter(role=VisitorRole.VISITOR)
+    else:
+        role = routes._role_map(visit.route).get(VisitorRole.VISITOR, VisitorRole.VISITOR)
+        rows = CaseParty.objects.filter(case_id=visit.case_id, role=role)
+    return [mask_name(name) for name in rows.order_by("id").values_list("name", flat=True)[:10]]

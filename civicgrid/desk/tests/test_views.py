@@ -115,6 +115,7 @@ def test_route_to_event_then_receipt_shows_the_code_once(register, desk_world):
     slip = client.get(response["Location"])
     body = slip.content.decode()
     assert visit.case.number in body and 'id="receipt-code"' in body
+    assert "张*" in body and "张三" not in body  # the visitor, masked
     assert slip["Cache-Control"] == "no-store"
     again = client.get(response["Location"]).content.decode()
     assert 'id="receipt-code"' not in again and "重新生成查询码" in again
