@@ -360,7 +360,8 @@ def _handler(action: str):
             )
         if specific is not None:
             specific(ctx, details)
-        risk.regrade(ctx.case, details, actor=ctx.actor, now=ctx.now)
+        if not WORKFLOW.is_closed(ctx.case.status):  # an ended dispute keeps its last grade
+            risk.regrade(ctx.case, details, actor=ctx.actor, now=ctx.now)
         save_details(details, before, ctx.actor)
 
     return handle

@@ -457,7 +457,16 @@ def risk_scheme(request):
         raise PermissionDenied
     weights = {**risk.DEFAULT_WEIGHTS, **((active.weights or {}) if active else {})}
     rules = [(code, str(label), weights.get(code, 0)) for code, label in risk.RULES.items()]
-    context = {"schemes": schemes, "active": active, "form": form, "may_change": may_change, "rules": rules}
+    types = dict(DisputeType.choices)
+    high_risk = [str(types.get(t, t)) for t in (active.high_risk_types if active else ())]
+    context = {
+        "schemes": schemes,
+        "active": active,
+        "form": form,
+        "may_change": may_change,
+        "rules": rules,
+        "high_risk": high_risk,
+    }
     return render(request, "disputes/risk_scheme.html", context, status=status)
 
 

@@ -178,5 +178,13 @@ def test_a_dispute_from_registration_to_close(as_user, browser_world, screenshot
     act(township, "close")
     assert status(number) == "closed"
     screenshot(township, "6-closed")
+    township.goto("/disputes/")
+    assert number in township.inner_text("#dispute-table")
+    screenshot(township, "7-list")
+    township.goto("/disputes/figures/")
+    assert "100%" in township.inner_text("#figure-table")
+    screenshot(township, "8-figures")
+    township.goto("/disputes/risk-scheme/")
+    screenshot(township, "9-risk-scheme")
     for page in (township, mediator, phone):
         assert page.errors == []
