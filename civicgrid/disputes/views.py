@@ -100,6 +100,9 @@ def dispute_list(request):
         qs = qs.filter(dispute__dispute_type=dtype)
     if level:
         qs = qs.filter(dispute__risk_level=level)
+    mine = request.GET.get("mine") == "1"
+    if mine:
+        qs = qs.filter(dispute__mediators=request.user)
     if text:
         qs = qs.filter(title__icontains=text[:100]) | qs.filter(number=text[:40])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -112,7 +115,7 @@ def dispute_list(request):
         "statuses": DisputeStatus.choices,
         "types": DisputeType.choices,
         "levels": risk.levels_of(risk.active_scheme()),
-        "selected": {"status": status, "type": dtype, "risk": level, "q": text},
+        "selected": {"status": status, "type": dtype, "risk": level, "q": text, "mine": mine},
         "may_register": bool(scope_paths(request.user, REPORT)),
     }
     return render(request, "disputes/list.html", context)

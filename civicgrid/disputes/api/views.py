@@ -50,10 +50,14 @@ class DisputeFilterSet(django_filters.FilterSet):
     risk_level = django_filters.CharFilter(field_name="dispute__risk_level")
     area = django_filters.CharFilter(method="in_area", label=_("区划代码（含下级）"))
     organisation = django_filters.NumberFilter(field_name="dispute__organisation")
+    mine = django_filters.BooleanFilter(method="mediated_by_me", label=_("我调解的"))
 
     class Meta:
         model = Case
-        fields = ["status", "dispute_type", "source", "risk_level", "area", "organisation"]
+        fields = ["status", "dispute_type", "source", "risk_level", "area", "organisation", "mine"]
+
+    def mediated_by_me(self, qs, name, value):
+        return qs.filter(dispute__mediators=self.request.user) if value else qs
 
     def in_area(self, qs, name, value):
         area = Area.objects.filter(code=value).first()

@@ -274,3 +274,14 @@ def test_mediation_extension_and_urge_through_the_api(world, api_client_for, reg
         .status_code
         == 404
     )
+
+
+def test_mediators_find_their_disputes(world, api_client_for, register, committee, act, client):
+    mine = register()
+    act(mine, "accept", "township", organisation=committee.pk, mediators=[world.user("mediator").pk])
+    other = register()
+    numbers = [row["number"] for row in api_client_for("mediator").get(f"{URL}?mine=true").json()["results"]]
+    assert numbers == [mine.number]
+    client.force_login(world.user("mediator"))
+    page = client.get("/disputes/?mine=1")
+    assert mine.number in page.text and other.number not in page.text
