@@ -69,7 +69,22 @@ def dispute_panel_context(case: Case, user) -> dict:
     source_visible = details.source_case is not None and can_act(user, VIEW, details.source_case)
     may_grade = case.closed_at is None and can_act(user, "disputes.grade_dispute_risk", case)
     version = {"expected_version": case.version}
+    labels = {lv["code"]: lv["label"] for lv in risk.levels_of(scheme)}
+    history = [
+        {
+            "time": entry.time,
+            "from": labels.get(entry.data.get("from"), entry.data.get("from") or "—"),
+            "to": labels.get(entry.data.get("to"), entry.data.get("to")),
+            "reasons": "；".join(entry.data.get("reasons") or ()),
+            "manual": entry.data.get("manual", False),
+            "actor": _name(entry.actor),
+        }
+        for entry in case.timeline.filter(action="risk_changed")
+        .select_related("actor")
+        .order_by("-time", "-pk")[:10]
+    ]
     context = {
+        "risk_history": history,
         "details": details,
         "type_label": details.get_dispute_type_display(),
         "source_label": details.get_source_display(),

@@ -51,6 +51,7 @@ def test_list_and_case_page_show_the_dispute_masked(world, register, login):
     assert page.status_code == 200
     text = page.text
     assert 'id="dispute-panel"' in text
+    assert 'id="risk-history"' in text
     assert "张三" not in text and "张*" in text
     assert APPLICANT_ID not in text
     assert "csrfmiddlewaretoken" in text
