@@ -114,6 +114,11 @@ class DisputePartyAddSerializer(DisputePartyInputSerializer):
     expected_version = serializers.IntegerField()
 
 
+class DisputePartyRemoveSerializer(serializers.Serializer):
+    expected_version = serializers.IntegerField()
+    note = serializers.CharField(allow_blank=True)
+
+
 class DisputeRevealRequestSerializer(serializers.Serializer):
     purpose = serializers.CharField(required=False, allow_blank=True, default="")
 

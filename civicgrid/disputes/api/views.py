@@ -243,6 +243,23 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(party_row(party), status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        summary=_("删除误登记的当事人（调解开始前，须说明原因）"),
+        request=s.DisputePartyRemoveSerializer,
+        responses=s.DisputeDetailSerializer,
+        parameters=[OpenApiParameter("party_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["post"], url_path=r"parties/(?P<party_id>\d+)/remove")
+    def remove_party(self, request, pk=None, party_id=None):
+        case = self.get_object()
+        party = case.parties.filter(pk=int(party_id)).first()
+        if party is None:
+            raise NotFound()
+        body = s.DisputePartyRemoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        steps.do_remove_dispute_party(party, actor=request.user, **body.validated_data)
+        return self._detail(case)
+
+    @extend_schema(
         summary=_("查看当事人完整信息（记入访问日志）"),
         request=s.DisputeRevealRequestSerializer,
         responses=s.DisputePartySerializer,

@@ -285,3 +285,35 @@ def test_mediators_find_their_disputes(world, api_client_for, register, committe
     client.force_login(world.user("mediator"))
     page = client.get("/disputes/?mine=1")
     assert mine.number in page.text and other.number not in page.text
+
+
+def test_remove_a_party_registered_in_error(world, api_client_for, register, committee, act):
+    case = register()
+    party = case.parties.get(role="respondent")
+    url = f"{URL}{case.pk}/parties/{party.pk}/remove/"
+    assert (
+        api_client_for("outsider")
+        .post(url, {"expected_version": case.version, "note": "x"}, format="json")
+        .status_code
+        == 404
+    )
+    r = api_client_for("township").post(url, {"expected_version": case.version, "note": ""}, format="json")
+    assert r.status_code == 400 and "note" in r.json()
+    r = api_client_for("township").post(
+        url, {"expected_version": case.version, "note": "登记错误"}, format="json"
+    )
+    assert r.status_code == 200 and [p["role"] for p in r.json()["parties"]] == ["applicant"]
+    case = act(
+        Case.objects.get(pk=case.pk),
+        "accept",
+        "township",
+        organisation=committee.pk,
+        mediators=[world.user("mediator").pk],
+    )
+    applicant = case.parties.get()
+    r = api_client_for("township").post(
+        f"{URL}{case.pk}/parties/{applicant.pk}/remove/",
+        {"expected_version": case.version, "note": "x"},
+        format="json",
+    )
+    assert r.status_code == 200  # accepted but not yet mediating: still allowed
