@@ -6,7 +6,6 @@ those who may see them)."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 from django.db.models import Case as DbCase
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.cases.models import Case
 from civicgrid.cases.views import DEADLINE_LABELS, deadline_colour, due_text, person, status_of
+from civicgrid.disputes import queries as disputes_queries
 
 from .choices import VisitStatus
 from .models import Visit
@@ -99,19 +99,8 @@ def sealed(visit: Visit, states: dict[int, CaseState]) -> bool:
 
 
 def red_disputes(user):
-    """Open red-grade disputes the user may view (包案 leader named): the disputes app's query when
-    it offers one, else the same condition read here from its details table."""
-    module = _module("civicgrid.disputes.queries")
-    if module is not None and hasattr(module, "red_disputes"):
-        return module.red_disputes(user)
-    if _module("civicgrid.disputes.models") is None:
-        return Case.objects.none()
-    return (
-        Case.objects.restrict(user, VIEW_CASE)
-        .filter(kind="dispute", closed_at__isnull=True, dispute__risk_level="red")
-        .select_related("area", "dispute__leader__unit")
-        .order_by("due_at", "opened_at")
-    )
+    """Open red-grade disputes the user may view (包案 leader named): the disputes app's query."""
+    return disputes_queries.red_disputes(user)
 
 
 def petitions_due(user, now=None):
@@ -168,10 +157,3 @@ def _leader(case: Case) -> str:
     details = getattr(case, "dispute", None)
     leader = getattr(details, "leader", None) if details is not None else None
     return person(leader) if leader is not None else _("未指定")
-
-
-def _module(name: str):
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None

@@ -4,62 +4,37 @@ writes a kind's tables): mediation → `disputes.services.do_register_dispute`, 
 
 Each route says which options it needs (a dispute's type, a petition's class, an event's
 category), checks them and maps the desk's party roles (来访人 / 对方当事人) onto its kind's roles.
-A kind that is not installed makes its route unavailable (a field error on `route`), never a 500.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
 from civicgrid.cases.models import Case
 from civicgrid.cases.parties import add_parties, clean_parties
 from civicgrid.core.errors import ServiceError
+from civicgrid.disputes import choices as dispute_choices
+from civicgrid.disputes import services as dispute_services
+from civicgrid.events.intake import report_event
+from civicgrid.events.models import Channel
+from civicgrid.petitions import choices as petition_choices
+from civicgrid.petitions import services as petition_services
 
 from .choices import Route, VisitorRole
 from .error_codes import DeskErrorCode
-
-
-def _module(name: str):
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
-
-
-def _choice_value(module_name: str, class_name: str, member: str, fallback: str) -> str:
-    choices = getattr(_module(module_name), class_name, None)
-    if choices is not None and member in choices.__members__:
-        return choices[member].value
-    return fallback
-
-
-def _choices(module_name: str, class_name: str) -> list[tuple[str, str]]:
-    choices = getattr(_module(module_name), class_name, None)
-    return list(choices.choices) if choices is not None else []
-
 
 # --- options per route ------------------------------------------------------------------------
 
 
 def dispute_type_choices() -> list[tuple[str, str]]:
-    return _choices("civicgrid.disputes.choices", "DisputeType")
+    return list(dispute_choices.DisputeType.choices)
 
 
 def petition_class_choices() -> list[tuple[str, str]]:
-    return _choices("civicgrid.petitions.choices", "PetitionClass")
-
-
-def event_channel() -> str:
-    """The events channel a walk-in is reported on: 来访 when events has one, else 群众上报."""
-    from civicgrid.events.models import Channel
-
-    for member in ("WALK_IN", "VISIT"):
-        if member in Channel.__members__:
-            return Channel[member].value
-    return Channel.CITIZEN.value
+    return list(petition_choices.PetitionClass.choices)
 
 
 def _pick(options: dict, key: str, choices: list[tuple[str, str]], message: str) -> str:
@@ -74,8 +49,6 @@ def _pick(options: dict, key: str, choices: list[tuple[str, str]], message: str)
 
 
 def _amount(options: dict):
-    from decimal import Decimal, InvalidOperation
-
     value = options.get("amount")
     if value in (None, ""):
         return None
@@ -107,13 +80,8 @@ def clean_options(route: str, options: dict) -> dict:
 
 
 def available_routes() -> list[str]:
-    """The routes whose kind is installed (its service can be imported)."""
-    found = [Route.EVENT.value]
-    if hasattr(_module("civicgrid.disputes.services"), "do_register_dispute"):
-        found.insert(0, Route.DISPUTE.value)
-    if hasattr(_module("civicgrid.petitions.services"), "do_register_petition"):
-        found.insert(1 if Route.DISPUTE.value in found else 0, Route.PETITION.value)
-    return found
+    """The routes the desk offers, in the order of the form."""
+    return [Route.DISPUTE.value, Route.PETITION.value, Route.EVENT.value]
 
 
 def check_route(route) -> str:
@@ -133,16 +101,14 @@ def check_route(route) -> str:
 
 def _role_map(route: str) -> dict[str, str]:
     if route == Route.DISPUTE:
-        module = "civicgrid.disputes.choices"
         return {
-            VisitorRole.VISITOR: _choice_value(module, "PartyRole", "APPLICANT", "applicant"),
-            VisitorRole.OTHER_PARTY: _choice_value(module, "PartyRole", "RESPONDENT", "respondent"),
+            VisitorRole.VISITOR: dispute_choices.PartyRole.APPLICANT.value,
+            VisitorRole.OTHER_PARTY: dispute_choices.PartyRole.RESPONDENT.value,
         }
     if route == Route.PETITION:
-        module = "civicgrid.petitions.choices"
         return {
-            VisitorRole.VISITOR: _choice_value(module, "PartyRole", "PETITIONER", "petitioner"),
-            VisitorRole.OTHER_PARTY: _choice_value(module, "PartyRole", "ACCUSED", "accused"),
+            VisitorRole.VISITOR: petition_choices.PartyRole.PETITIONER.value,
+            VisitorRole.OTHER_PARTY: petition_choices.PartyRole.ACCUSED.value,
         }
     return {}
 
@@ -172,8 +138,7 @@ def _first_visitor(raws: list[dict]) -> dict:
 def open_case(route: str, visit, *, actor, parties: list[dict], options: dict, previous_case=None) -> Opened:
     """Open the route's case for the visit, inside the caller's transaction."""
     if route == Route.DISPUTE:
-        services = importlib.import_module("civicgrid.disputes.services")
-        source = _choice_value("civicgrid.disputes.choices", "DisputeSource", "WALK_IN", "walk_in")
+        source = dispute_choices.DisputeSource.WALK_IN.value
         kwargs = {
             "actor": actor,
             "title": visit.title,
@@ -192,11 +157,10 @@ def open_case(route: str, visit, *, actor, parties: list[dict], options: dict, p
             kwargs["source_case"] = previous_case
         else:
             kwargs["opened_at"] = visit.received_at  # the party came then: the clocks run from it
-        result = services.do_register_dispute(**kwargs)
+        result = dispute_services.do_register_dispute(**kwargs)
         return Opened(getattr(result, "case", result), getattr(result, "query_code", "") or "")
     if route == Route.PETITION:
-        services = importlib.import_module("civicgrid.petitions.services")
-        channel = _choice_value("civicgrid.petitions.choices", "Channel", "VISIT", "visit")
+        channel = petition_choices.Channel.VISIT.value
         kwargs = {
             "actor": actor,
             "title": visit.title,
@@ -213,16 +177,14 @@ def open_case(route: str, visit, *, actor, parties: list[dict], options: dict, p
             # A petition links only to an earlier petition; any other earlier case stays linked
             # through the visit (its routings and both cases' timelines).
             kwargs["related_case"] = previous_case
-        result = services.do_register_petition(**kwargs)
+        result = petition_services.do_register_petition(**kwargs)
         return Opened(getattr(result, "case", result), getattr(result, "query_code", "") or "")
-    from civicgrid.events.intake import report_event
-
     visitor = _first_visitor(parties)
     located = visit.lon is not None and visit.lat is not None
     result = report_event(
         actor=actor,
         title=visit.title,
-        channel=event_channel(),
+        channel=Channel.WALK_IN.value,
         description=visit.description,
         category=options.get("category"),
         lon=visit.lon if located else None,
@@ -239,7 +201,6 @@ def open_case(route: str, visit, *, actor, parties: list[dict], options: dict, p
 
 def role_labels() -> dict[str, str]:
     """Every party role code the desk may show (its own and the routed kinds') → its label."""
-    labels = dict(VisitorRole.choices)
-    for module in ("civicgrid.disputes.choices", "civicgrid.petitions.choices"):
-        labels.update(_choices(module, "PartyRole"))
+    labels = {**dict(VisitorRole.choices), **dict(dispute_choices.PartyRole.choices)}
+    labels.update(petition_choices.PartyRole.choices)
     return {code: str(label) for code, label in labels.items()}

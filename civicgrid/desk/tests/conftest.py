@@ -1,9 +1,8 @@
-"""Fixtures of the desk's tests: the seeded world with the desk's permissions on the built-in
-roles (civicgrid.desk.roles), and a helper to register a visit."""
+"""Fixtures of the desk's tests: the seeded world (whose built-in roles carry the desk's
+permissions, civicgrid.accounts.roles), and a helper to register a visit."""
 
 import pytest
 
-from civicgrid.desk.roles import grant_to_system_roles
 from tests.world import NAMES
 
 VISITOR = {
@@ -24,9 +23,6 @@ OTHER = {
 
 @pytest.fixture
 def desk_world(world):
-    grant_to_system_roles()
-    for user in world.users.values():
-        user.clear_scope_cache()
     return world
 
 

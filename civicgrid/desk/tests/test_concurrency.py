@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 
 from civicgrid.desk.models import Visit, VisitSequence
-from civicgrid.desk.roles import grant_to_system_roles
 from civicgrid.desk.services import do_register_visit
 from tests.world import NAMES
 
@@ -54,9 +53,7 @@ def threaded_world(transactional_db):
         pytest.skip("in-memory SQLite cannot be shared by threads; runs on file SQLite and PostgreSQL")
     from tests.world import build_world
 
-    world = build_world()
-    grant_to_system_roles()
-    return world
+    return build_world()
 
 
 def test_numbers_unique_under_concurrency(threaded_world):

@@ -86,7 +86,7 @@ def test_route_to_event_opens_the_case_with_parties_and_link(register, desk_worl
     case = opened.case
     assert case.kind == "event" and visit.case == case and visit.status == "routed" and visit.route == "event"
     assert len(opened.query_code) == 9  # XXXX-XXXX, shown once on the receipt
-    assert case.event.reporter_name == "张三" and case.event.channel == routes.event_channel()
+    assert case.event.reporter_name == "张三" and case.event.channel == "walk_in"
     assert sorted(CaseParty.objects.filter(case=case).values_list("role", flat=True)) == [
         "other_party",
         "visitor",
@@ -116,7 +116,7 @@ def test_route_failure_rolls_back_everything(register, desk_world, monkeypatch):
     def broken(*args, **kwargs):
         raise ServiceError("boom", "坏了", field="category")
 
-    monkeypatch.setattr("civicgrid.events.intake.report_event", broken)
+    monkeypatch.setattr("civicgrid.desk.routes.report_event", broken)
     with pytest.raises(ServiceError):
         services.do_route_visit(
             visit, actor=desk_world.user("township"), expected_version=visit.version, route="event"

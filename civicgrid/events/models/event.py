@@ -29,6 +29,7 @@ class Channel(models.TextChoices):
     DEPARTMENT = "department", _("部门移交")
     CITIZEN = "citizen", _("群众上报")
     OPEN311 = "open311", _("Open311 接口")
+    WALK_IN = "walk_in", _("来访")  # registered at the one-stop centre's desk (civicgrid.desk)
 
 
 class Satisfaction(models.TextChoices):
