@@ -152,6 +152,7 @@ class RegisterForm(forms.Form):
 class TransferForm(ActionForm):
     unit = forms.ModelChoiceField(label=_("承办机关"), queryset=Unit.objects.none())
     mode = forms.ChoiceField(label=_("转交方式"), choices=TransferMode.choices, initial=TransferMode.TRANSFER)
+    field_order = ["unit", "mode", "note"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,7 +163,8 @@ class TransferForm(ActionForm):
 
 
 class OpinionForm(ActionForm):
-    opinion = forms.ChoiceField(label=_("处理意见"), choices=Opinion.choices, widget=forms.RadioSelect)
+    opinion = forms.ChoiceField(label=_("处理意见"), choices=[("", _("请选择")), *Opinion.choices])
+    field_order = ["opinion", "note"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -179,6 +181,7 @@ class RequestForm(ActionForm):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("不填为今天"),
     )
+    field_order = ["requested_at", "note"]
 
     def action_data(self) -> dict:
         day = self.cleaned_data.get("requested_at")
@@ -188,7 +191,8 @@ class RequestForm(ActionForm):
 
 
 class DecideForm(ActionForm):
-    outcome = forms.ChoiceField(label=_("结论"), choices=ReviewOutcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(label=_("结论"), choices=[("", _("请选择")), *ReviewOutcome.choices])
+    field_order = ["outcome", "note"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -47,7 +47,8 @@ def as_user(chromium_browser, live_server, browser_world):
 
 def act(page, action: str, fill=None):
     block = page.locator(f'details[data-action="{action}"]')
-    block.locator("summary").click()
+    if block.get_attribute("open") is None:
+        block.locator("summary").click()
     for selector, value in (fill or {}).items():
         field = block.locator(selector)
         if field.evaluate("e => e.tagName") == "SELECT":
@@ -89,11 +90,13 @@ def test_one_petition_through_its_whole_life(as_user, browser_world, screenshot)
     assert Case.objects.get(number=number).status == "accepted"
     link = handler.locator('#petition-documents li[data-document="acceptance"] a').first
     assert handler.request.get(link.get_attribute("href")).body()[:4] == b"%PDF"
+    handler.locator('details[data-action="issue_opinion"] summary').click()
+    screenshot(handler, "opinion-form")
     act(
         handler,
         "issue_opinion",
         {
-            "input[value='not_support']": "",
+            "select[name='issue_opinion-opinion']": "不予支持",
             "textarea[name='issue_opinion-note']": "施工许可合法，已要求22点后停止高噪声作业。",
         },
     )
@@ -120,7 +123,7 @@ def test_one_petition_through_its_whole_life(as_user, browser_world, screenshot)
         officer,
         "decide_review",
         {
-            "input[value='upheld']": "",
+            "select[name='decide_review-outcome']": "维持",
             "textarea[name='decide_review-note']": "原处理意见认定事实清楚，予以维持。",
         },
     )
