@@ -298,18 +298,50 @@ def do_citizen_report(
         )
         if not result.created:  # a concurrent twin won the race
             return CitizenReport(_repeated(result.case, code), format_code(code), False)
+        store_query_code(result.case, code, actor=None)
+    _hit(limits)
+    return CitizenReport(result.case, format_code(code), True)
+
+
+_ACCESS_AUDIT = ("case", "created_at")  # never the code's hash
+
+
+def store_query_code(case: Case, code: str, *, actor) -> CitizenAccess:
+    """Keep the hash of `code` as the case's query code (查询码), replacing an earlier one (which
+    stops working), inside the caller's transaction; audited without the code."""
+    access = CitizenAccess.objects.filter(case=case).first()
+    if access is None:
         access = CitizenAccess.objects.create(
-            case=result.case, code_hash=make_password(code), created_at=timezone.now()
+            case=case, code_hash=make_password(code), created_at=timezone.now()
         )
         record_change(
-            actor=None,
+            actor=actor,
             action=ChangeAction.CREATE,
             instance=access,
             before=None,
-            after=snapshot(access, fields=("case", "created_at")),
+            after=snapshot(access, fields=_ACCESS_AUDIT),
         )
-    _hit(limits)
-    return CitizenReport(result.case, format_code(code), True)
+        return access
+    before = snapshot(access, fields=_ACCESS_AUDIT)
+    access.code_hash = make_password(code)
+    access.created_at = timezone.now()
+    access.save(update_fields=["code_hash", "created_at"])
+    record_change(
+        actor=actor,
+        action=ChangeAction.UPDATE,
+        instance=access,
+        before=before,
+        after=snapshot(access, fields=_ACCESS_AUDIT),
+    )
+    return access
+
+
+def issue_query_code(case: Case, *, actor) -> str:
+    """A new random query code for an event opened on the citizen's behalf (at the one-stop desk):
+    stored as a hash, returned formatted (XXXX-XXXX) to be shown once."""
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    store_query_code(case, code, actor=actor)
+    return format_code(code)
 
 
 def _repeated(case: Case, code: str) -> Case:
