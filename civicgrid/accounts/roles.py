@@ -300,13 +300,15 @@ _PETITION_STAFF = [
     "petitions.review_petition",
     "petitions.view_petition_figures",
 ]
-# The petition office registers, transfers, follows (urge), reviews and approves the receiving
-# organ's extension requests (Art.34); the receiving organs act through cases.handle_case on their
-# unit's assignment. 检举控告 are confidential: the discipline-inspection staff do all of it
-# themselves (a confidential case is never reached through an assignment). Township officers
+# The petition office registers, transfers, follows (urge) and reviews; the receiving organs act
+# through cases.handle_case on their unit's assignment; their extension requests (Art.34) are
+# approved as for events, by the centres (cases.approve_extension; kernel permissions are not per
+# kind, so the petition office does not get it: it would approve events' extensions too).
+# 检举控告 are confidential: the discipline-inspection staff do all of it themselves, extensions
+# included (a confidential case is never reached through an assignment). Township officers
 # register and transfer at their level; the centres register walk-ins; leaders read the figures.
 _PETITIONS_PERMISSIONS: dict[str, list[str]] = {
-    "petition_officer": [*_PETITION_STAFF, "cases.urge_case", "cases.approve_extension"],
+    "petition_officer": [*_PETITION_STAFF, "cases.urge_case"],
     "discipline_inspector": [
         *_PETITION_STAFF,
         "cases.report_case",

@@ -65,7 +65,9 @@ def test_the_whole_life_with_chained_clocks(world, register, calendar_2026):
         with pytest.raises(ServiceError):  # more than 30 days is refused at once (Art.34)
             act(world, case, "request_extension", "handler", clock="handling", amount=31, note="需调查")
         case = act(world, case, "request_extension", "handler", clock="handling", amount=30, note="需调查")
-        case = act(world, case, "decide_extension", "petition", clock="handling", approve=True)
+        with pytest.raises(NotPermitted):  # the petition office does not approve extensions
+            act(world, case, "decide_extension", "petition", clock="handling", approve=True)
+        case = act(world, case, "decide_extension", "county", clock="handling", approve=True)
     assert clock(case, "handling").due_date == dt.date(2026, 6, 2)
     with time_machine.travel(at(2026, 5, 11), tick=False):
         with pytest.raises(ServiceError) as info:
