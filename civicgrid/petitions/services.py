@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import Unit
 from civicgrid.audit.models import ChangeAction
@@ -38,7 +39,7 @@ from .choices import Channel, Opinion, PartyRole, PetitionClass, ReviewOutcome, 
 from .error_codes import PetitionErrorCode
 from .models import PetitionDetails
 from .repeats import check_acceptable, same_matter
-from .workflow import LIMITS, OBJECTION_WINDOW, REQUEST_WINDOW, WORKFLOW, PetitionStatus
+from .workflow import CLOCK_LABELS, LIMITS, OBJECTION_WINDOW, REQUEST_WINDOW, WORKFLOW, PetitionStatus
 
 REGISTER = "petitions.register_petition"
 KERNEL_ACTIONS = ("urge", "supervise", "escalate", "request_extension", "decide_extension")
@@ -481,6 +482,19 @@ def _prefix(case: Case) -> str:
     return f"XF{case.opened_at.astimezone(LOCAL_TZ).year}{case.area.code[:6]}"
 
 
+# The kind's own timeline steps (cases.timeline.record), named on the case page.
+RECORD_LABELS = {
+    "document_generated": gettext_lazy("生成文书"),
+    "petitioner_rated": gettext_lazy("信访人评价"),
+}
+# Page names of the clocks and records, for a kernel whose CaseKind takes them (the integrator's
+# clock_labels / record_labels); an older kernel shows the codes.
+_LABELS = {
+    key: value
+    for key, value in {"clock_labels": CLOCK_LABELS, "record_labels": RECORD_LABELS}.items()
+    if key in getattr(CaseKind, "__dataclass_fields__", {})
+}
+
 PETITION_KIND = CaseKind(
     "petition",
     WORKFLOW,
@@ -501,6 +515,7 @@ PETITION_KIND = CaseKind(
         "request_recheck": on_request_recheck,
         "decide_recheck": on_decide_recheck,
     },
+    **_LABELS,
 )
 
 
