@@ -83,7 +83,13 @@ class CaseKind:
       the kernel's own services (notify, re-route to the new level's centre …).
     * `auto_escalate(case) -> bool`: asked by the timer sweep (cases.timers) when one of the case's
       clocks turns red; True escalates the case one level (do_escalate, actor=None). The default
-      never escalates. For events it reads the category's "auto escalate" flag."""
+      never escalates. For events it reads the category's "auto escalate" flag.
+    * `clock_labels[name]`: how the case page and the API name the kind's clocks (受理时限 …);
+      the kernel's own names (response, handling, objection) need none.
+    * `record_labels[action]`: how the timeline names the kind's own steps written with
+      `cases.timeline.record` (risk_changed → 风险等级变更 …); others read "办理记录".
+    * `extension_permission`: what asking for an extension of the kind's clocks needs (default
+      `cases.handle_case`; a dispute's mediators ask with their mediation permission)."""
 
     code: str
     workflow: Workflow
@@ -99,6 +105,9 @@ class CaseKind:
     on_supervise: Hook | None = None
     on_escalate: Hook | None = None
     auto_escalate: Callable[[Case], bool] = never_escalate
+    clock_labels: Mapping[str, object] = field(default_factory=dict)
+    record_labels: Mapping[str, object] = field(default_factory=dict)
+    extension_permission: str = "cases.handle_case"
 
     def __post_init__(self):
         if self.workflow.kind != self.code:

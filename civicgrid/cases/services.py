@@ -651,10 +651,12 @@ def do_request_extension(
     case: Case | int, clock: str, amount: int, *, actor, expected_version: int, reason: str
 ) -> Case:
     """延期申请 for the running clock `clock`, by `amount` in the clock's unit. Refused at once when
-    the amount exceeds what the limit still allows (ExtensionRefused) or a request is pending."""
+    the amount exceeds what the limit still allows (ExtensionRefused) or a request is pending.
+    The actor needs the kind's `extension_permission` over the case (default cases.handle_case)."""
     reason = (reason or "").strip()
     with transaction.atomic():
-        case = _begin(case, actor, "cases.handle_case", expected_version)
+        locked = _lock(case)
+        case = _begin(locked, actor, get_kind(locked.kind).extension_permission, expected_version)
         _require_open(case)
         if not reason:
             raise ServiceError(CaseErrorCode.NOTE_REQUIRED, _("请填写延期理由"), field="reason")

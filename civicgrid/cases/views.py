@@ -288,7 +288,9 @@ def _prepare_kernel_form(form: ActionForm, case: Case, action: str, *, posted: b
         current = None if posted else case.supervision
         form.fields["level"].choices = [c for c in Supervision.choices if c[0] != current]
     elif action in ("request_extension", "decide_extension"):
-        form.set_clocks(_extension_clocks(case, action), CLOCK_LABELS)
+        kind = registered_kinds().get(case.kind)
+        labels = {d.name: clock_label(kind, d.name) for d in case.deadlines.all()}
+        form.set_clocks(_extension_clocks(case, action), labels)
     elif action == "summon":
         form.set_candidates(_summon_candidates(case))
 
@@ -306,10 +308,12 @@ def _kernel_actions(case: Case, user) -> list[str]:
         "summon": lambda: bool(_summon_candidates(case)),
         "report_in": lambda: summon.pending_report_in(case, user),
     }
+    kind = registered_kinds().get(case.kind)
+    permissions = {"request_extension": kind.extension_permission} if kind is not None else {}
     return [
         action
         for action, (_form, permission, _label, _writer) in KERNEL_ACTIONS.items()
-        if may(permission) and needs.get(action, lambda: True)()
+        if may(permissions.get(action, permission)) and needs.get(action, lambda: True)()
     ]
 
 
@@ -354,8 +358,25 @@ def _actions(case: Case, user, failed: dict | None) -> list[dict]:
     return items
 
 
-def _timeline_rows(case: Case, workflow) -> list[dict]:
+# The kernel's own timeline steps with a name of their own (the rest read as their entry kind).
+RECORD_LABELS = {
+    "party_added": gettext_lazy("登记当事人"),
+    "party_removed": gettext_lazy("删除当事人"),
+    "desk_visit": gettext_lazy("一站式受理分流"),
+    "desk_rerouted": gettext_lazy("一站式受理再次分流"),
+}
+
+
+def clock_label(kind, name: str) -> str:
+    """A clock's name on the page: the kind's label, the kernel's, or the code itself."""
+    labels = getattr(kind, "clock_labels", None) or {}
+    return str(labels.get(name) or CLOCK_LABELS.get(name, name))
+
+
+def _timeline_rows(case: Case, kind) -> list[dict]:
+    workflow = kind.workflow if kind is not None else None
     kinds = dict(TimelineKind.choices)
+    records = {**RECORD_LABELS, **(getattr(kind, "record_labels", None) or {})}
     levels, supervision = dict(HandlingLevel.choices), dict(Supervision.choices)
     rows = []
     for entry in case.timeline.select_related("actor__unit"):
@@ -364,6 +385,8 @@ def _timeline_rows(case: Case, workflow) -> list[dict]:
             what = workflow.action_label(entry.action)
         elif entry.action in ("summon", "report_in"):
             what = str(KERNEL_ACTIONS[entry.action][2])
+        elif entry.action in records:
+            what = str(records[entry.action])
         from_label = workflow.label_of(entry.from_status) if workflow and entry.from_status else ""
         to_label = workflow.label_of(entry.to_status) if workflow and entry.to_status else ""
         if entry.kind == TimelineKind.SUPERVISED:
@@ -394,7 +417,6 @@ def _map_data(case: Case) -> dict:
 def case_context(request, case: Case, failed: dict | None = None) -> dict:
     user = request.user
     kind = registered_kinds().get(case.kind)
-    workflow = kind.workflow if kind is not None else None
     label, modifier = status_of(case)
     colour = deadline_colour(case, timezone.now())
     pages = kind_pages(case.kind)
@@ -410,10 +432,10 @@ def case_context(request, case: Case, failed: dict | None = None) -> dict:
         "created_by": person(case.created_by) if case.created_by_id else _("系统"),
         "assignments": list(case.assignments.select_related("unit")),
         "deadlines": [
-            {"row": d, "label": CLOCK_LABELS.get(d.name, d.name), "due_text": due_text(d.due_at)}
+            {"row": d, "label": clock_label(kind, d.name), "due_text": due_text(d.due_at)}
             for d in case.deadlines.all()
         ],
-        "timeline": _timeline_rows(case, workflow),
+        "timeline": _timeline_rows(case, kind),
         "actions": _actions(case, user, failed),
         "failed": failed,
         "map_data": _map_data(case),

@@ -18,3 +18,8 @@ class DisputesConfig(AppConfig):
         from .pages import register_dispute_pages
 
         register_dispute_pages()
+        from civicgrid.core.periodic import register_periodic
+
+        from .tasks import REGRADE_SECONDS, regrade_overdue_disputes
+
+        register_periodic("disputes.regrade", REGRADE_SECONDS, regrade_overdue_disputes)

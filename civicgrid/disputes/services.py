@@ -33,7 +33,7 @@ from . import hooks
 from .choices import DisputeSource, DisputeType, PartyRole
 from .error_codes import DisputeErrorCode
 from .models import DisputeDetails
-from .workflow import ACCEPTANCE, WORKFLOW
+from .workflow import ACCEPTANCE, COURT_ACCEPTANCE, COURT_DECISION, MEDIATION, WORKFLOW
 
 KIND = "dispute"
 REPORT = "disputes.report_dispute"
@@ -50,6 +50,21 @@ DISPUTE_KIND = CaseKind(
     limit_fn=hooks.dispute_limit,
     handlers=hooks.HANDLERS,
     on_open=hooks.on_open,
+    clock_labels={
+        ACCEPTANCE: gettext_lazy("受理时限"),
+        MEDIATION: gettext_lazy("调解时限"),
+        COURT_ACCEPTANCE: gettext_lazy("法院受理审查期"),
+        COURT_DECISION: gettext_lazy("司法确认审查期"),
+    },
+    record_labels={
+        "risk_changed": gettext_lazy("风险等级变更"),
+        "session_held": gettext_lazy("调解"),
+        "follow_up_visit": gettext_lazy("履行回访"),
+        "leader_assigned": gettext_lazy("明确包案领导"),
+        "converted_to_dispute": gettext_lazy("转为矛盾纠纷"),
+    },
+    # Mediators ask for the mediation clock's extension (township officers hold it too).
+    extension_permission="disputes.mediate_dispute",
 )
 
 

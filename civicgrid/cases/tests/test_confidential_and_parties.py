@@ -144,3 +144,43 @@ def test_organisation_party_and_removal(world, open_case):
         "party_added",
         "party_removed",
     ]
+
+
+def test_a_kind_names_its_clocks_steps_and_extension_permission(world, open_case, fake_kind, client):
+    """The case page shows a kind's clock and step names; asking for an extension needs the
+    kind's permission (a kind that names one the requester lacks refuses with 404, nothing changed)."""
+    import dataclasses
+
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from civicgrid.cases import timeline
+    from civicgrid.cases.kinds import register_kind, unregister_kind
+    from civicgrid.cases.views import case_context
+    from civicgrid.core.errors import NotPermitted
+
+    named = dataclasses.replace(
+        fake_kind,
+        clock_labels={"response": "首次响应"},
+        record_labels={"risk_changed": "风险等级变更"},
+        extension_permission="cases.supervise_case",
+    )
+    unregister_kind("fake")
+    register_kind(named)
+    case = open_case(actor="township")
+    timeline.record(case, None, timezone.now(), "risk_changed", data={"to": "red"})
+    request = RequestFactory().get("/")
+    request.user = world.user("township")
+    context = case_context(request, Case.objects.get(pk=case.pk))
+    assert [d["label"] for d in context["deadlines"]] == ["首次响应"]
+    assert [r["what"] for r in context["timeline"]][-1] == "风险等级变更"
+    with pytest.raises(NotPermitted):  # the township officer does not supervise
+        services.do_request_extension(
+            case, "response", 1, actor=world.user("township"), expected_version=case.version, reason="忙"
+        )
+    with pytest.raises(ServiceError) as refused:  # the county does: past the permission, on to the limit
+        services.do_request_extension(
+            case, "response", 1, actor=world.user("county"), expected_version=case.version, reason="忙"
+        )
+    assert not isinstance(refused.value, NotPermitted)
+    assert Case.objects.get(pk=case.pk).version == case.version

@@ -262,6 +262,15 @@ def test_overdue_sweep_raises_the_grade_without_moving_the_version(world, regist
     assert TimelineEntry.objects.filter(case=case, action="risk_changed").count() == 2
 
 
+def test_the_worker_regrades_overdue_disputes_every_hour():
+    from civicgrid.core import periodic
+    from civicgrid.disputes.tasks import regrade_overdue_disputes
+
+    jobs = {spec.name: spec for spec in periodic.registered_jobs()}
+    assert jobs["disputes.regrade"].interval_seconds == 3600
+    assert jobs["disputes.regrade"].task.module_path == regrade_overdue_disputes.module_path
+
+
 def test_demo_disputes(world):
     from civicgrid.disputes.demo import create_demo_disputes
 

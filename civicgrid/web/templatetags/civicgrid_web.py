@@ -18,3 +18,11 @@ def minutes(value) -> int:
         except (TypeError, ValueError):
             return 0
     return int(-(-seconds // 60))
+
+
+@register.filter
+def may_view_cases(user) -> bool:
+    """Whether the user may view cases somewhere (the case kinds' lists in the navigation)."""
+    from civicgrid.core.scope import scope_paths
+
+    return bool(getattr(user, "is_authenticated", False) and scope_paths(user, "cases.view_case"))

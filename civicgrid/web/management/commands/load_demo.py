@@ -72,6 +72,7 @@ class Command(BaseCommand):
         except ServiceError as exc:
             raise CommandError(str(exc.message)) from exc
         self._load_work()
+        self._load_disputes_and_petitions()
 
         counts = city.counts()
         self.stdout.write(
@@ -110,6 +111,22 @@ class Command(BaseCommand):
             % {"rules": rules, "events": events}
         )
         self._demo_open311_client()
+
+    def _load_disputes_and_petitions(self) -> None:
+        """Demo disputes and petitions in every stage (each skipped when its kind has cases)."""
+        from civicgrid.disputes.demo import create_demo_disputes
+        from civicgrid.petitions.demo import create_petitions
+
+        try:
+            disputes = create_demo_disputes()
+            petitions = create_petitions()
+        except ServiceError as exc:
+            raise CommandError(str(exc.message)) from exc
+        if disputes or petitions:
+            self.stdout.write(
+                _("已加载 %(disputes)d 件演示矛盾纠纷和 %(petitions)d 件演示信访事项。")
+                % {"disputes": disputes, "petitions": petitions}
+            )
 
     def _demo_open311_client(self) -> None:
         """One Open311 client over the whole demo city, so integrators can try the interface
