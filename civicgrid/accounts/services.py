@@ -66,6 +66,11 @@ def clean_phone(value: str | None, field: str = "phone") -> str:
     return value
 
 
+def id_card_check_char(body: str) -> str:
+    """The check character (GB 11643-1999) of the first 17 digits of a resident ID number."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
+
+
 def clean_id_card(value: str | None, field: str = "id_card") -> str:
     """An 18-character resident identity number whose check character is right (GB 11643-1999)."""
     value = (value or "").strip().upper()
@@ -73,8 +78,7 @@ def clean_id_card(value: str | None, field: str = "id_card") -> str:
         return ""
     if not _ID_CARD.match(value):
         raise ServiceError(Code.ID_CARD_INVALID, _("身份证号必须是 18 位（末位可为 X）。"), field=field)
-    check = _ID_CHECK[sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True)) % 11]
-    if value[17] != check:
+    if value[17] != id_card_check_char(value[:17]):
         raise ServiceError(Code.ID_CARD_INVALID, _("身份证号校验位不正确。"), field=field)
     return value
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicgrid.accounts.models import RoleAssignment
+from civicgrid.accounts.services import id_card_check_char
 from civicgrid.areas.models import Area, Grid
 from civicgrid.cases.models import Case
 
@@ -25,8 +26,7 @@ NAMES = ["王建国", "赵秀兰", "钱志强", "孙丽华", "李明", "周芳",
 def _id_number(serial: int) -> str:
     """A fictional resident ID number with a valid GB 11643 check character."""
     base = f"110101198{serial % 10}0101{serial:03d}"[:17]
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return base + "10X98765432"[sum(int(d) * w for d, w in zip(base, weights, strict=True)) % 11]
+    return base + id_card_check_char(base)
 
 
 def _user(role: str, under: str = ""):
