@@ -487,14 +487,6 @@ RECORD_LABELS = {
     "document_generated": gettext_lazy("生成文书"),
     "petitioner_rated": gettext_lazy("信访人评价"),
 }
-# Page names of the clocks and records, for a kernel whose CaseKind takes them (the integrator's
-# clock_labels / record_labels); an older kernel shows the codes.
-_LABELS = {
-    key: value
-    for key, value in {"clock_labels": CLOCK_LABELS, "record_labels": RECORD_LABELS}.items()
-    if key in getattr(CaseKind, "__dataclass_fields__", {})
-}
-
 PETITION_KIND = CaseKind(
     "petition",
     WORKFLOW,
@@ -515,7 +507,8 @@ PETITION_KIND = CaseKind(
         "request_recheck": on_request_recheck,
         "decide_recheck": on_decide_recheck,
     },
-    **_LABELS,
+    clock_labels=CLOCK_LABELS,
+    record_labels=RECORD_LABELS,
 )
 
 
