@@ -227,7 +227,9 @@ class PeriodForm(forms.Form):
     since = forms.DateField(label=_("自"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     by = forms.ChoiceField(
-        label=_("分组"), choices=[("unit", _("按承办机关")), ("area", _("按区划"))], required=False
+        label=_("分组"),
+        choices=[("unit", _("按承办机关")), ("area", _("按县（区）")), ("township", _("按乡镇（街道）"))],
+        required=False,
     )
 
     def clean(self):

@@ -30,6 +30,7 @@ VIEW = "cases.view_case"
 CLOCKS = ("transfer", "acceptance", "handling")
 METRICS = ("repeat", "collective", *(f"{c}_late" for c in CLOCKS))
 NONE_KEY = "none"
+AREA_LEVELS = {"area": 3, "township": 4}  # group by county or by township: the path segment
 
 
 def petitions(user, action: str = VIEW) -> QuerySet:
@@ -60,7 +61,7 @@ def _late_q(clock: str, now) -> Q:
 
 
 def _area_code(path: str, by_level: int = 3) -> str:
-    """The code of the case's county from its path: "33/3380/338001/…" → 338001."""
+    """The code of the case's county (3) or township (4) from its path: "33/3380/338001/…" → 338001."""
     parts = path.strip("/").split("/")
     return parts[by_level - 1] if len(parts) >= by_level else parts[-1]
 
@@ -89,7 +90,8 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def figures(user, *, since=None, until=None, by: str = "unit", now=None) -> dict:
-    """Rows of figures grouped by handling organ (`by="unit"`) or county (`by="area"`), and a total."""
+    """Rows of figures grouped by handling organ (`by="unit"`), county (`by="area"`) or township
+    (`by="township"`), and a total."""
     now = now or timezone.now()
     cases = in_period(petitions(user, FIGURES), since, until)
     rows: dict[str, dict] = {}
@@ -99,8 +101,8 @@ def figures(user, *, since=None, until=None, by: str = "unit", now=None) -> dict
     for pk, path, organ_id, organ_name, repeat_of, people in cases.order_by().values_list(
         *fields, "petition__people_count"
     ):
-        if by == "area":
-            key = f"area:{_area_code(path)}"
+        if by in AREA_LEVELS:
+            key = f"area:{_area_code(path, AREA_LEVELS[by])}"
         else:
             key = f"unit:{organ_id or NONE_KEY}"
             names[key] = organ_name or ""
@@ -122,7 +124,7 @@ def figures(user, *, since=None, until=None, by: str = "unit", now=None) -> dict
         row[f"{name}_decided"] += 1 if decided else 0
         row[f"{name}_on_time"] += 1 if state == "met" else 0
         row[f"{name}_late"] += 1 if late else 0
-    if by == "area":
+    if by in AREA_LEVELS:
         wanted = {k.removeprefix("area:").ljust(12, "0"): k for k in rows}
         for area in Area.objects.filter(code__in=list(wanted)):
             names[wanted[area.code]] = area.name

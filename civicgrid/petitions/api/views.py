@@ -207,7 +207,7 @@ class PetitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         parameters=[
             OpenApiParameter("since", OpenApiTypes.DATE),
             OpenApiParameter("until", OpenApiTypes.DATE),
-            OpenApiParameter("by", OpenApiTypes.STR, enum=["unit", "area"]),
+            OpenApiParameter("by", OpenApiTypes.STR, enum=["unit", "area", "township"]),
         ],
         responses={200: s.PetitionFiguresSerializer},
     )

@@ -190,6 +190,11 @@ def test_list_and_figures_are_scoped_and_drill_down(world, register, calendar_20
         )
         by_area = client.get("/petitions/figures/", {"by": "area"}).context["data"]["rows"]
         assert by_area[0]["name"] == "江东区"
+        by_township = client.get("/petitions/figures/", {"by": "township"}).context["data"]["rows"]
+        assert (by_township[0]["name"], by_township[0]["group"]) == ("东湖街道", "area:338001001")
+        drill = client.get("/petitions/", {"group": "area:338001001"}).content.decode()
+        assert case.number in drill
+        assert case.number not in client.get("/petitions/", {"group": "area:338001002"}).content.decode()
         assert login(world, "handler").get("/petitions/figures/").status_code == 403
         assert login(world, "outsider").get("/petitions/figures/").status_code == 403
         assert login(world, "leader").get("/petitions/figures/").context["data"]["total"]["total"] == 1
