@@ -221,3 +221,20 @@ def test_registering_an_accusation_leaves_the_officer_with_number_and_code_only(
     assert client.get(f"/cases/{case.number}/").status_code == 404
     accused = CaseParty.objects.get(case=case, role="accused")
     assert accused.data == {"unit": world.units["chengguan"].pk}
+
+
+def test_forms_need_the_csrf_token(world, register):
+    case = register()
+    party = CaseParty.objects.get(case=case)
+    staff = Client(enforce_csrf_checks=True)
+    staff.force_login(world.user("petition"))
+    assert staff.post("/petitions/new/", {**FORM, "area": world.area("338001001001").pk}).status_code == 403
+    assert staff.post(f"/petitions/{case.number}/parties/{party.pk}/reveal/").status_code == 403
+    public = Client(enforce_csrf_checks=True)
+    assert (
+        public.post("/citizen/petitions/", {"number": case.number, "code": case.query_code}).status_code
+        == 403
+    )
+    assert Case.objects.count() == 1 and not AccessLog.objects.exists()
+    page = staff.get("/petitions/new/").content.decode()
+    assert "csrfmiddlewaretoken" in page
