@@ -229,6 +229,12 @@ def do_register_petition(
     handling_level, office_path = _registering_level(actor, area, level)
     if related_case not in (None, ""):
         pk = related_case.pk if isinstance(related_case, Case) else related_case
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            raise ServiceError(
+                PetitionErrorCode.INVALID, _("关联的信访事项不存在"), field="related_case"
+            ) from None
         related_case = (
             Case.objects.restrict(actor, "cases.view_case").filter(kind="petition", pk=pk).first()
             if actor is not None
@@ -379,6 +385,7 @@ def objection_due(details: PetitionDetails) -> Due | None:
 
 
 def on_object(ctx: ActionContext) -> None:
+    _lead(ctx)  # only the organ it went to objects (before the window tells anything)
     window = objection_due(details_of(ctx.case))
     if window is None or ctx.now >= window.due_at:
         due = window.due_date.isoformat() if window is not None else ""

@@ -237,6 +237,7 @@ def test_bad_input_names_the_field_and_writes_nothing(world, register):
         ({"received_at": "2026-02-30"}, "received_at"),
         ({"received_at": "yesterday"}, "received_at"),
         ({"related_case": 999999}, "related_case"),
+        ({"related_case": "abc"}, "related_case"),
     ]
     for overrides, field in cases:
         with pytest.raises(ServiceError) as info:
