@@ -141,8 +141,8 @@ class RegisterForm(forms.Form):
             return "others"
         if field == "parties":
             return "petitioner_name"
-        if field == "related_case":
-            return "related_number"
+        if field == "related_case":  # Art.19/36 refusals name the earlier petition: on top
+            return "related_number" if self.cleaned_data.get("related_number") else None
         return field if field in self.fields else None
 
 

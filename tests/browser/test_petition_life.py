@@ -4,7 +4,8 @@ the petition officer registers a visit (信访人 with ID number) and is shown t
 transfers it to 江东区城市管理局 on the case page → the department's handler accepts it (the 受理告知书
 can be downloaded) and issues the 处理意见书 (不予支持) → the petitioner, on a phone, follows it by
 number and query code and rates it → the petitioner asks for 复查 at the petition office, which
-records the request and decides (维持). Each page is saved to test-artifacts/.
+records the request and decides (维持), then 复核 with a hearing (维持) → the same matter brought
+again is refused with the reason. Each page is saved to test-artifacts/.
 """
 
 from __future__ import annotations
@@ -130,6 +131,37 @@ def test_one_petition_through_its_whole_life(as_user, browser_world, screenshot)
     assert Case.objects.get(number=number).status == "reviewed"
     assert "复查时限" in officer.locator("#petition-clocks").inner_text()
     screenshot(officer, "reviewed")
+    # 复核 with a hearing (its time not counted), then the matter is closed for good.
+    act(officer, "request_recheck")
+    act(officer, "start_hearing")
+    assert (
+        officer.locator('#petition-clocks tr[data-clock="recheck"]').get_attribute("data-state") == "paused"
+    )
+    act(officer, "end_hearing")
+    act(
+        officer,
+        "decide_recheck",
+        {
+            "select[name='decide_recheck-outcome']": "维持",
+            "textarea[name='decide_recheck-note']": "维持复查意见。",
+        },
+    )
+    assert Case.objects.get(number=number).status == "rechecked"
+    screenshot(officer, "rechecked")
+    # The same person with the same matter again: refused with the reason, naming the petition.
+    officer.goto("/petitions/new/")
+    officer.fill("#id_title", "工地夜间施工噪音扰民")
+    officer.fill("#id_description", "工地仍在夜间施工。")
+    officer.select_option("#id_area", value=str(w.area("338001001001").pk))
+    officer.select_option("#id_channel", value="letter")
+    officer.select_option("#id_petition_class", value="claim")
+    officer.fill("#id_petitioner_name", "张三")
+    officer.fill("#id_petitioner_id_card", "11010519491231002X")
+    officer.click("#petition-submit")
+    refusal = officer.locator("#petition-form .alert--error").first.inner_text()
+    assert number in refusal and "第三十六条" in refusal
+    assert Case.objects.filter(kind="petition").count() == 1
+    screenshot(officer, "refused-after-recheck")
     officer.goto("/petitions/")
     assert number in officer.locator("#petition-list").inner_text()
     screenshot(officer, "list")
