@@ -185,15 +185,17 @@ def test_demo_has_a_dispatch_catalogue_and_events_in_every_stage():
     output = run()
     assert "40 件演示事件" in output
     assert DispatchRule.objects.count() == 45  # 15 大类 × 3 counties
-    assert Counter(Case.objects.values_list("status", flat=True)) == {
+    assert Counter(Case.objects.filter(kind="event").values_list("status", flat=True)) == {
         "reported": 8,
         "registered": 8,
         "dispatched": 8,
         "handled": 8,
         "done": 8,
     }
-    run()  # idempotent: a second run adds no events
-    assert Case.objects.count() == 40
+    assert "已加载 5 件演示矛盾纠纷和 10 件演示信访事项。" in output
+    assert Counter(Case.objects.values_list("kind", flat=True)) == {"event": 40, "dispute": 5, "petition": 10}
+    run()  # idempotent: a second run adds no cases
+    assert Counter(Case.objects.values_list("kind", flat=True)) == {"event": 40, "dispute": 5, "petition": 10}
 
 
 def test_demo_has_an_assessment_scheme_that_ranks_small_units(db):

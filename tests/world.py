@@ -118,7 +118,7 @@ def build_world() -> World:
         "donghu_office": ("donghu-office", "东湖街道办事处", "government_office", "338001001000"),
         "beishan_office": ("beishan-office", "北山镇人民政府", "government_office", "338002101000"),
         "petition_bureau": ("jiangdong-xinfang", "江东区信访局", "department", "338001000000"),
-        "discipline": ("jiangdong-jiwei", "江东区纪委监委", "department", "338001000000"),
+        "discipline": ("jiangdong-jiwei", "江东区纪委监委", "other", "338001000000"),
     }
     for key, (code, name, kind, area_code) in units.items():
         w.units[key] = Unit.objects.create(code=code, name=name, kind=kind, area=w.areas[area_code])

@@ -61,13 +61,40 @@ def confidential_guard(user, by_paths: Q, by_assignment: Q | None = None, *, pat
     secret_ids = Case.objects.filter(confidential=True).values("pk")
     ordinary = by_paths if by_assignment is None else (by_paths | by_assignment)
     secret = scope_paths(user, CONFIDENTIAL_PERMISSION)
-    if secret is ALL:
-        return (~Q(pk__in=secret_ids) & ordinary) | (Q(pk__in=secret_ids) & by_paths)
-    condition = ~Q(pk__in=secret_ids) & ordinary
-    if secret:
+    if not secret:
+        return ~Q(pk__in=secret_ids) & ordinary
+    # Never a confidential case on which the reader is a party (an inspector accused).
+    own = _own_confidential_ids(user)
+    seen = Q(pk__in=secret_ids) & by_paths
+    if secret is not ALL:
         build = paths_q or (lambda ps: path_q(Case.scope_path_field, ps))
-        condition |= Q(pk__in=secret_ids) & by_paths & build(secret)
-    return condition
+        seen &= build(secret)
+    if own is not None:
+        seen &= ~Q(pk__in=own)
+    return (~Q(pk__in=secret_ids) & ordinary) | seen
+
+
+def _own_confidential_ids(user):
+    """The confidential cases on which `user` (by their ID number) is a party, as a subquery; None
+    for a user without an ID number on record."""
+    number = getattr(user, "id_card", "") or ""
+    if not number:
+        return None
+    from .digests import person_digest
+
+    return CaseParty.objects.filter(id_digest=person_digest(number), case__confidential=True).values(
+        "case_id"
+    )
+
+
+def is_party_to(user, case) -> bool:
+    """Whether `user` (by their ID number) is a party to `case`."""
+    number = getattr(user, "id_card", "") or ""
+    if not number:
+        return False
+    from .digests import person_digest
+
+    return CaseParty.objects.filter(case_id=case.pk, id_digest=person_digest(number)).exists()
 
 
 class CaseQuerySet(ScopedQuerySet):

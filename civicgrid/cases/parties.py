@@ -10,7 +10,6 @@ case's place; `do_reveal_party` shows one party unmasked and logs the reading.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -26,6 +25,7 @@ from civicgrid.core.personal_data import MASKERS, can_reveal
 
 from . import timeline
 from .choices import PartyKind
+from .digests import person_digest
 from .error_codes import CaseErrorCode
 from .models import Case, CaseParty
 from .services import _begin, _finish, can_act, not_found
@@ -34,13 +34,6 @@ VIEW = "cases.view_case"
 MAX_PARTIES = 200  # a collective petition or group dispute lists its people; beyond this, attach a list
 
 _LIMITS = {"name": 100, "phone": 30, "address": 200}
-
-
-def person_digest(number: str, alg: str | None = None) -> str:
-    """The SM3 digest (hex) of a normalised ID number or credit code: equal numbers, equal digests."""
-    h = hashlib.new(alg or default_algorithm())
-    h.update(number.strip().upper().encode("ascii"))
-    return h.hexdigest()
 
 
 def clean_party(raw: dict, *, field_prefix: str = "") -> dict:

@@ -192,7 +192,14 @@ def _my_unit(user, now) -> Q | None:
     assigned = Assignment.objects.filter(unit_id=unit_id, status__in=LIVE_ASSIGNMENT_STATUSES).values(
         "case_id"
     )
-    return Q(pk__in=assigned)
+    # A confidential case (检举控告) never reaches anyone through an assignment: only where the
+    # user also holds the confidential permission over its place (`confidential_guard`).
+    paths = scope_paths(user, HANDLE)
+    if paths is ALL:
+        return Q(pk__in=assigned)
+    return Q(pk__in=assigned) & confidential_guard(
+        user, _path_prefixes(paths), Q(pk__in=assigned), paths_q=_path_prefixes
+    )
 
 
 def _view_tests(now) -> dict[str, Q]:

@@ -43,6 +43,7 @@ from .models import (
     Case,
     CaseNumberSequence,
     CaseUnit,
+    is_party_to,
 )
 from .queries import dispatch_levels
 
@@ -67,8 +68,10 @@ def can_act(actor, permission: str, case: Case, *, unit_statuses=None) -> bool:
     if case.confidential:
         # Confidential cases (检举控告): only through the area scope, and only for holders of the
         # confidential permission there; never through an assignment.
-        return bool(case.path) and all(
-            path_in_scope(actor, p, case.path) for p in (permission, CONFIDENTIAL_PERMISSION)
+        return (
+            bool(case.path)
+            and all(path_in_scope(actor, p, case.path) for p in (permission, CONFIDENTIAL_PERMISSION))
+            and not is_party_to(actor, case)  # an inspector accused never sees the accusation
         )
     # The area-scope half of Case.objects.restrict, decided in memory (no query): the common case.
     if case.path and path_in_scope(actor, permission, case.path):

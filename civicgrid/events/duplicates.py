@@ -115,7 +115,7 @@ def rank_candidates(title, description, candidates, radius: float) -> list:
 
 # What intake shows of a possible duplicate and needs to check the reader's scope (lon/lat last);
 # the query adds the head of the description (for the text test) before lon/lat.
-SHOWN = ("id", "kind", "number", "title", "status", "path")
+SHOWN = ("id", "kind", "number", "title", "status", "path", "confidential")
 
 
 def _candidates(category, start, end, west, east, south, north):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from civicgrid.desk.models import Visit
-from civicgrid.desk.roles import grant_to_system_roles
 from tests.browser.conftest import login_through_form
 from tests.world import NAMES, PASSWORD
 
@@ -17,7 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def desk_page(chromium_browser, live_server, browser_world):
-    grant_to_system_roles()
     context = chromium_browser.new_context(
         base_url=live_server.url, locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True
     )

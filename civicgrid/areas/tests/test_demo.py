@@ -54,8 +54,8 @@ def test_default_size_counts(city):
         "base_grids": 384,
         "dedicated_grids": 16,
         "grids": 400,
-        "units": 38,  # 1 city centre + 3 × (centre + 8 departments) + 10 township offices
-        "people": 9,
+        "units": 41,  # 1 city centre + 3 × (centre + 9 departments) + 10 township offices
+        "people": 11,
     }
     assert city.city_code == DEMO_CITY_CODE == "338000000000"
     assert city.areas[0].name == "临江市"

@@ -184,3 +184,32 @@ def test_a_kind_names_its_clocks_steps_and_extension_permission(world, open_case
         )
     assert not isinstance(refused.value, NotPermitted)
     assert Case.objects.get(pk=case.pk).version == case.version
+
+
+def test_an_inspector_who_is_a_party_never_sees_the_confidential_case(world, open_case):
+    """An accusation against a discipline inspector: the inspector (matched by ID number) is kept
+    out everywhere, while a colleague with the same role sees it."""
+    from civicgrid.accounts.models import RoleAssignment, User
+
+    inspector = world.user("inspector")
+    inspector.id_card = "330101199001011238"
+    inspector.save(update_fields=["id_card"])
+    colleague = User.objects.create_user(username="inspector2", password="x", id_card="11010519491231002X")
+    RoleAssignment.objects.create(
+        user=colleague,
+        role=world.roles["discipline_inspector"],
+        area=world.area("338001000000"),
+        scope_path=world.area("338001000000").path,
+    )
+    secret = open_case(actor="township", confidential=True)
+    assert Case.objects.restrict(inspector, VIEW).filter(pk=secret.pk).exists()
+    parties.add_parties(
+        secret,
+        parties.clean_parties([{"role": "accused", "name": "蒋纪检", "id_card": "330101199001011238"}]),
+        actor=None,
+    )
+    assert not Case.objects.restrict(inspector, VIEW).filter(pk=secret.pk).exists()
+    assert not services.can_act(inspector, VIEW, secret)
+    assert secret.pk not in set(queries.all_cases(inspector).values_list("pk", flat=True))
+    assert Case.objects.restrict(colleague, VIEW).filter(pk=secret.pk).exists()
+    assert services.can_act(colleague, VIEW, secret)

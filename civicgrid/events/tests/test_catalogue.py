@@ -240,12 +240,13 @@ def test_duplicate_active_rule_is_refused_but_an_inactive_one_may_coexist(world,
 
 def test_summon_candidates(world, units):
     names = [u.name for u in summon_candidates(world.area(NAMES.township_a1))]
-    assert names == ["江东区城市管理局", "江东区生态环境分局", "东湖派出所"]
+    assert names == ["江东区信访局", "江东区城市管理局", "江东区生态环境分局", "东湖派出所"]
     assert [u.name for u in summon_candidates(world.grids[NAMES.grid_a1a_1])] == names
     assert [u.name for u in summon_candidates(world.area(NAMES.township_b1))] == ["江西区城市管理局"]
     assert summon_candidates(world.area(NAMES.county_a)) == []
     Unit.objects.filter(pk=units["jd_env"].pk).update(is_active=False)
     assert [u.name for u in summon_candidates(world.area(NAMES.village_a1a))] == [
+        "江东区信访局",
         "江东区城市管理局",
         "东湖派出所",
     ]

@@ -147,6 +147,7 @@ def test_worker_command_delivers_and_runs_the_periodic_sweep(caplog):
     assert sorted(DBTaskResult.objects.values_list("task_path", "status")) == [
         ("civicgrid.assessment.tasks.rebuild_dirty_rollups", "SUCCESSFUL"),
         ("civicgrid.cases.timers.sweep_deadlines_task", "SUCCESSFUL"),
+        ("civicgrid.disputes.tasks.regrade_overdue_disputes", "SUCCESSFUL"),
         ("civicgrid.notifications.tasks.deliver_due_outbound", "SUCCESSFUL"),
         ("civicgrid.notifications.tasks.deliver_outbound", "SUCCESSFUL"),
         ("civicgrid.open311.tasks.purge_old_calls", "SUCCESSFUL"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from civicgrid.cases import queries
 from civicgrid.cases import services as kernel
 from civicgrid.cases.models import Case
 from civicgrid.core.errors import NotPermitted, ServiceError
@@ -78,7 +79,7 @@ def test_the_accused_gets_404_everywhere(world, accusation, api_client_for, clie
             assert (
                 client.post(f"/petitions/{accusation.number}/parties/{party.pk}/reveal/").status_code == 404
             )
-        # The inbox's "my unit" queue: see the xfail test below (kernel change requested).
+        # The inbox's "my unit" queue: see test_the_inbox_my_unit_queue_hides_it_from_the_accused_unit.
         urls = ["/cases/?queue=all", f"/cases/?queue=all&q={accusation.number}", "/cases/?queue=all&q=检举"]
         urls += ["/cases/?queue=due_soon", "/petitions/", f"/petitions/?q={accusation.number}"]
         for url in urls:
@@ -119,14 +120,12 @@ def test_registering_one_answers_with_number_and_code_only(world, api_client_for
     assert response.status_code == 201 and set(response.data) == {"id", "number", "query_code"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kernel: cases.queries._my_unit reads the unit's assignments without confidential_guard",
-)
 def test_the_inbox_my_unit_queue_hides_it_from_the_accused_unit(world, accusation, client):
     kernel.do_assign(accusation, [], world.units["chengguan"], actor=None, expected_version=1)
     client.force_login(world.user("handler"))
-    assert accusation.number not in client.get("/cases/?queue=my_unit").content.decode()
+    page = client.get("/cases/?queue=my_unit").content.decode()
+    assert accusation.number not in page and accusation.title not in page
+    assert queries.inbox_counts(world.user("handler")).my_unit == 0
 
 
 def test_only_a_discipline_unit_receives_it(world, accusation):
