@@ -14,18 +14,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicgrid.accounts.models import User
+from civicgrid.accounts.services import id_card_check_char
 from civicgrid.areas.models import Area
 from civicgrid.cases.models import Case
 
 from .services import do_petition_action, do_register_petition
 
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
 
 def demo_id_card(serial: int) -> str:
     """A valid (GB 11643 check character) made-up resident ID number."""
     body = f"330102{1960 + serial % 40:04d}{1 + serial % 12:02d}{1 + serial % 28:02d}{100 + serial:03d}"
-    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, WEIGHTS, strict=True)) % 11]
+    return body + id_card_check_char(body)
 
 
 MATTERS = [

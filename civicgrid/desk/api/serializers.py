@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from civicgrid.cases.choices import PartyKind
+from civicgrid.cases.serializers import CasePartySerializer
 
 from ..choices import Route, VisitAction, VisitorRole
 from ..models import Visit
@@ -48,17 +49,8 @@ class VisitCreateSerializer(serializers.Serializer):
     )
 
 
-class VisitPartySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    role = serializers.CharField()
+class VisitPartySerializer(CasePartySerializer):
     role_display = serializers.CharField()
-    kind = serializers.CharField(help_text=_("person 自然人、organisation 单位"))
-    name = serializers.CharField()
-    id_card = serializers.CharField()
-    org_code = serializers.CharField()
-    phone = serializers.CharField()
-    address = serializers.CharField()
-    masked = serializers.BooleanField()
 
 
 class VisitCaseStateSerializer(serializers.Serializer):

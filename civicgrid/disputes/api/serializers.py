@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from civicgrid.cases.models import CaseDeadline, TimelineEntry
 from civicgrid.cases.parties import party_rows
+from civicgrid.cases.serializers import CasePartySerializer
 
 from .. import risk
 from ..choices import DisputeSource, DisputeType, OrganisationKind, PartyRole
@@ -123,16 +124,8 @@ class DisputeRevealRequestSerializer(serializers.Serializer):
     purpose = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DisputePartySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    role = serializers.CharField()
-    kind = serializers.CharField()
-    name = serializers.CharField()
-    id_card = serializers.CharField()
-    org_code = serializers.CharField()
-    phone = serializers.CharField()
-    address = serializers.CharField()
-    masked = serializers.BooleanField()
+class DisputePartySerializer(CasePartySerializer):
+    pass
 
 
 class MediationSessionSerializer(serializers.ModelSerializer):

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from civicgrid.areas.models import Area, Grid
 from civicgrid.cases.choices import HandlingLevel
 from civicgrid.cases.models import Case, CaseDeadline
+from civicgrid.cases.serializers import CasePartySerializer
 
 from ..choices import Channel, Opinion, PetitionClass, Rating, ReviewOutcome, TransferMode
 from ..models import PetitionDetails
@@ -68,16 +69,7 @@ class PetitionRevealRequestSerializer(serializers.Serializer):
     purpose = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
-class PetitionPartySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    role = serializers.CharField()
-    kind = serializers.CharField()
-    name = serializers.CharField()
-    id_card = serializers.CharField()
-    org_code = serializers.CharField()
-    phone = serializers.CharField()
-    address = serializers.CharField()
-    masked = serializers.BooleanField()
+class PetitionPartySerializer(CasePartySerializer):
     data = serializers.DictField()
 
 
