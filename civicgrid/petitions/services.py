@@ -30,7 +30,7 @@ from civicgrid.cases.choices import LEVEL_ORDER, AssignmentRole, HandlingLevel
 from civicgrid.cases.error_codes import CaseErrorCode
 from civicgrid.cases.kinds import ActionContext, CaseKind
 from civicgrid.cases.models import CONFIDENTIAL_PERMISSION, Assignment, Case
-from civicgrid.cases.parties import add_parties, clean_parties
+from civicgrid.cases.parties import add_parties, clean_parties, lock_people
 from civicgrid.core.deadlines import LOCAL_TZ, Clock, Due
 from civicgrid.core.errors import NotPermitted, ServiceError
 from civicgrid.core.scope import path_in_scope
@@ -247,6 +247,7 @@ def do_register_petition(
     petitioners = sum(1 for p in cleaned if p["role"] == PartyRole.PETITIONER)
     code = new_query_code()
     with transaction.atomic():
+        lock_people(cleaned)  # another office registering the same person's matter waits here
         matter = same_matter(
             parties=cleaned, title=title or "", description=description or "", related_case=related_case
         )
