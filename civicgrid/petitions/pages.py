@@ -1,6 +1,6 @@
 """The petition kind's parts of the command-centre case page (`cases.forms.KindPages`): the action
 forms, the writer the page calls, and the petition panel (class, channel, people count and 集体访,
-repeats, the parties masked with a logged reveal, the statutory clocks with their names, the
+repeats, the parties masked with a logged reveal, the objection window, the
 documents). Registered from `PetitionsConfig.ready()`."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .choices import PartyRole, PetitionClass
 from .forms import ACTION_FORMS
 from .models import PetitionDetails
 from .services import do_petition_action, objection_due
-from .workflow import CLOCK_LABELS, PetitionStatus
+from .workflow import PetitionStatus
 
 
 def perform_petition_action(
@@ -53,17 +53,12 @@ def petition_panel_context(case: Case, user) -> dict:
         return {}
     roles = dict(PartyRole.choices)
     parties = [{**row, "role_label": roles.get(row["role"], row["role"])} for row in party_rows(case, user)]
-    clocks = [
-        {"row": d, "label": CLOCK_LABELS.get(d.name, d.name)}
-        for d in case.deadlines.order_by("started_at", "id")
-    ]
     return {
         "details": details,
         "parties": parties,
         "petitioners": [p for p in parties if p["role"] == PartyRole.PETITIONER],
         "accused": [p for p in parties if p["role"] == PartyRole.ACCUSED],
         "may_reveal": can_reveal(user, case.path),
-        "clocks": clocks,
         "documents": documents.available(details),
         "objection_due": objection_due(details) if case.status == PetitionStatus.TRANSFERRED else None,
         "repeat_of": _linked(details.repeat_of, user),

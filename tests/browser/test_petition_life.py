@@ -129,14 +129,12 @@ def test_one_petition_through_its_whole_life(as_user, browser_world, screenshot)
         },
     )
     assert Case.objects.get(number=number).status == "reviewed"
-    assert "复查时限" in officer.locator("#petition-clocks").inner_text()
+    assert "复查时限" in officer.locator("#deadlines").inner_text()
     screenshot(officer, "reviewed")
     # 复核 with a hearing (its time not counted), then the matter is closed for good.
     act(officer, "request_recheck")
     act(officer, "start_hearing")
-    assert (
-        officer.locator('#petition-clocks tr[data-clock="recheck"]').get_attribute("data-state") == "paused"
-    )
+    assert officer.locator('#deadlines tr[data-clock="recheck"]').get_attribute("data-state") == "paused"
     act(officer, "end_hearing")
     act(
         officer,
