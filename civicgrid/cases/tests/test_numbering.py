@@ -4,18 +4,15 @@ connection; on PostgreSQL the sequence row lock serialises them, on SQLite BEGIN
 import threading
 
 import pytest
-from django.db import connection
 
 from civicgrid.cases import services
 from civicgrid.cases.models import Case, CaseNumberSequence
+from tests.threads import require_shared_database
 
 
 @pytest.mark.django_db(transaction=True)
 def test_numbers_unique_under_concurrency(fake_kind):
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
-        ("file:memorydb", ":memory:")
-    ):
-        pytest.skip("in-memory SQLite cannot be shared by threads; runs on file SQLite and PostgreSQL")
+    require_shared_database()
     from django.db import connections
 
     from tests.world import build_world

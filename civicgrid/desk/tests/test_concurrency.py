@@ -5,10 +5,10 @@ idempotency key submitted at once gives one visit."""
 import threading
 
 import pytest
-from django.db import connection
 
 from civicgrid.desk.models import Visit, VisitSequence
 from civicgrid.desk.services import do_register_visit
+from tests.threads import require_shared_database
 from tests.world import NAMES
 
 from .conftest import VISITOR
@@ -47,10 +47,7 @@ def _run(world, keys):
 
 @pytest.fixture
 def threaded_world(transactional_db):
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
-        ("file:memorydb", ":memory:")
-    ):
-        pytest.skip("in-memory SQLite cannot be shared by threads; runs on file SQLite and PostgreSQL")
+    require_shared_database()
     from tests.world import build_world
 
     return build_world()

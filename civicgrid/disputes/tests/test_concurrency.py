@@ -5,19 +5,16 @@ file SQLite and PostgreSQL)."""
 import threading
 
 import pytest
-from django.db import connection
 
 from civicgrid.core.errors import ServiceError
 from civicgrid.disputes import services
 from civicgrid.disputes.models import DisputeDetails
+from tests.threads import require_shared_database
 
 
 @pytest.mark.django_db(transaction=True)
 def test_an_event_is_converted_once_under_concurrency():
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
-        ("file:memorydb", ":memory:")
-    ):
-        pytest.skip("in-memory SQLite cannot be shared by threads; runs on file SQLite and PostgreSQL")
+    require_shared_database()
     from django.db import connections
 
     from civicgrid.events.services import do_report_event

@@ -7,19 +7,17 @@ import uuid
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connections
 
 from civicgrid.cases.models import Case
 from civicgrid.events.citizen_services import do_citizen_report
 from civicgrid.events.models import CitizenAccess
+from tests.threads import require_shared_database
 
 
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_double_submit_makes_one_event():
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
-        ("file:memorydb", ":memory:")
-    ):
-        pytest.skip("in-memory SQLite cannot be shared by threads; runs on file SQLite and PostgreSQL")
+    require_shared_database()
     from tests.world import build_world
 
     build_world()

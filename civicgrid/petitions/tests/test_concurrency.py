@@ -6,20 +6,17 @@ it — refused as in progress below, or counted as its repeat — never two inde
 import threading
 
 import pytest
-from django.db import connection
 
 from civicgrid.core.errors import ServiceError
 from civicgrid.petitions.models import PetitionDetails
+from tests.threads import require_shared_database
 
 ID_A = "11010519491231002X"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_matter_registered_at_two_levels_at_once():
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
-        ("file:memorydb", ":memory:")
-    ):
-        pytest.skip("in-memory SQLite cannot be shared by threads; runs on file SQLite and PostgreSQL")
+    require_shared_database()
     from django.db import connections
 
     from civicgrid.petitions.services import do_register_petition
