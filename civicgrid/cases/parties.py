@@ -177,6 +177,12 @@ def do_remove_party(
     return locked
 
 
+def may_remove_parties(case: Case, user) -> bool:
+    """Whether a page offers `user` the removal of the case's parties (`do_remove_party`'s
+    default permission over an open case)."""
+    return case.closed_at is None and can_act(user, "cases.report_case", case)
+
+
 def _masked(party: CaseParty) -> dict:
     return {key: MASKERS[mask](getattr(party, key)) for key, mask in CaseParty.PERSONAL_FIELDS.items()}
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,7 @@ from civicgrid.core.errors import NotPermitted, ServiceError
 from civicgrid.core.personal_data import mask_name
 from civicgrid.core.scope import get_scoped_or_404, scope_paths
 
-from . import queries, services, summon
+from . import parties, queries, services, summon
 from .choices import LEVEL_ORDER, HandlingLevel, Supervision, TimelineKind
 from .error_codes import CaseErrorCode
 from .filtersets import inbox_filterset_class
@@ -45,7 +45,7 @@ from .forms import (
     kind_pages,
 )
 from .kinds import registered_kinds
-from .models import Case
+from .models import Case, CaseParty
 
 VIEW = "cases.view_case"
 PAGE_SIZE = queries.PAGE_SIZE
@@ -501,3 +501,32 @@ def _refused(request, case: Case, action: str, message: str, status: int, form=N
     case = _load(request, case.number)
     failed = {"action": action, "message": message, "form": form, "conflict": conflict}
     return render(request, "cases/case_detail.html", case_context(request, case, failed), status=status)
+
+
+@login_required
+@require_POST
+def remove_party(request, number: str, pk: int):
+    """POST /cases/<number>/parties/<pk>/remove/: remove a party registered in error, with the
+    reason (`parties.do_remove_party`). A case or party out of reach is 404; a refusal (no reason,
+    a stale version) is shown on the case page with nothing changed."""
+    case = _load(request, number)
+    party = CaseParty.objects.filter(case=case, pk=pk).first()
+    if party is None:
+        raise Http404
+    try:
+        version = int(request.POST.get("expected_version", ""))
+    except ValueError:
+        return _refused(request, case, "remove_party", _("表单缺少案件版本，请刷新页面后重试"), 400)
+    try:
+        parties.do_remove_party(
+            party, actor=request.user, expected_version=version, note=request.POST.get("note", "")
+        )
+    except NotPermitted:
+        return _refused(request, case, "remove_party", _("您无权删除该案件的当事人"), 403)
+    except ServiceError as error:
+        conflict = error.code == CaseErrorCode.CONFLICT
+        return _refused(
+            request, case, "remove_party", str(error.message), 409 if conflict else 400, conflict=conflict
+        )
+    messages.success(request, _("已删除当事人"))
+    return HttpResponseRedirect(reverse("cases:detail", kwargs={"number": case.number}), status=303)

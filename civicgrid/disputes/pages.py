@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from civicgrid.accounts.models import User
 from civicgrid.cases.forms import KindPages, register_kind_pages
 from civicgrid.cases.models import Case
-from civicgrid.cases.parties import party_rows
+from civicgrid.cases.parties import may_remove_parties, party_rows
 from civicgrid.cases.services import can_act
 from civicgrid.core.personal_data import can_reveal, mask_name
 
@@ -99,6 +99,7 @@ def dispute_panel_context(case: Case, user) -> dict:
         "mediators": [_name(m) for m in mediators],
         "parties": parties,
         "may_reveal": can_reveal(user, case.path),
+        "may_remove_parties": may_remove_parties(case, user),
         "revealed": None,
         "sessions": list(details.case.sessions.select_related("recorded_by")),
         "visits": list(case.follow_up_visits.select_related("visitor")),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from civicgrid.accounts.models import Unit
 from civicgrid.cases.forms import KindPages, register_kind_pages
 from civicgrid.cases.models import Case
-from civicgrid.cases.parties import party_rows
+from civicgrid.cases.parties import may_remove_parties, party_rows
 from civicgrid.cases.services import can_act
 from civicgrid.core.errors import ServiceError
 from civicgrid.core.personal_data import can_reveal
@@ -59,6 +59,7 @@ def petition_panel_context(case: Case, user) -> dict:
         "petitioners": [p for p in parties if p["role"] == PartyRole.PETITIONER],
         "accused": [p for p in parties if p["role"] == PartyRole.ACCUSED],
         "may_reveal": can_reveal(user, case.path),
+        "may_remove_parties": may_remove_parties(case, user),
         "documents": documents.available(details),
         "objection_due": objection_due(details) if case.status == PetitionStatus.TRANSFERRED else None,
         "repeat_of": _linked(details.repeat_of, user),

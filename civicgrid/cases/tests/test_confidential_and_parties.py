@@ -213,3 +213,30 @@ def test_an_inspector_who_is_a_party_never_sees_the_confidential_case(world, ope
     assert secret.pk not in set(queries.all_cases(inspector).values_list("pk", flat=True))
     assert Case.objects.restrict(colleague, VIEW).filter(pk=secret.pk).exists()
     assert services.can_act(colleague, VIEW, secret)
+
+
+def test_the_case_page_removes_a_party_with_a_reason(world, open_case, client):
+    """The page's remove form: outsiders get 404 and nothing changes; no reason or a stale
+    version is refused on the page; the reason lands on the timeline."""
+    case = open_case(actor="township")
+    party = parties.do_add_party(
+        case, actor=world.user("township"), expected_version=case.version, role="applicant", name="张三"
+    )
+    case.refresh_from_db()
+    url = f"/cases/{case.number}/parties/{party.pk}/remove/"
+    client.force_login(world.user("outsider"))
+    assert client.post(url, {"expected_version": case.version, "note": "错"}).status_code == 404
+    client.force_login(world.user("handler"))  # may view the county's cases, not report on them
+    assert client.post(url, {"expected_version": case.version, "note": "错"}).status_code in (403, 404)
+    client.force_login(world.user("township"))
+    assert client.post(url, {"expected_version": case.version, "note": " "}).status_code == 400
+    assert client.post(url, {"expected_version": case.version - 1, "note": "错"}).status_code == 409
+    assert client.post(url, {"note": "错"}).status_code == 400
+    assert CaseParty.objects.filter(pk=party.pk).exists()
+    assert Case.objects.get(pk=case.pk).version == case.version
+    response = client.post(url, {"expected_version": case.version, "note": "登记错误"})
+    assert response.status_code == 303
+    assert not CaseParty.objects.filter(pk=party.pk).exists()
+    entry = case.timeline.filter(action="party_removed").get()
+    assert entry.note == "登记错误"
+    assert client.post(url, {"expected_version": case.version + 1, "note": "再删"}).status_code == 404

@@ -82,8 +82,11 @@ def test_case_page_panel_reveal_actions_documents(world, register):
     assert 'id="petition-panel"' in page and "集体访" in page and "转送交办时限" in page
     assert "张三" not in page and "张*" in page  # masked
     assert "petition-objection" not in page  # only while it waits for the organ
-    # Logged reveal.
     party = CaseParty.objects.get(case=case)
+    assert f'data-remove="{party.pk}"' in page  # a party registered in error can be removed here
+    handler_page = login(world, "handler").get(f"/cases/{case.number}/")
+    assert handler_page.status_code != 200 or "data-remove" not in handler_page.content.decode()
+    # Logged reveal.
     revealed = client.post(f"/petitions/{case.number}/parties/{party.pk}/reveal/").content.decode()
     assert "张三" in revealed and ID_A in revealed
     assert AccessLog.objects.filter(object_id=str(party.pk)).count() == 1
