@@ -195,18 +195,3 @@ class VisitEntry(models.Model):
 
     def __str__(self):
         return f"{self.visit_id} {self.action}"
-
-
-class VisitSequence(models.Model):
-    """The last serial handed out per number prefix (centre area + local date), drawn under
-    SELECT … FOR UPDATE."""
-
-    prefix = models.CharField(max_length=30, unique=True)
-    last_value = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("来访编号计数器")
-        verbose_name_plural = pgettext_lazy("plural", "来访编号计数器")
-
-    def __str__(self):
-        return f"{self.prefix}#{self.last_value}"

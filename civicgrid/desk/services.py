@@ -22,7 +22,7 @@ from civicgrid.audit.services import record_access, record_change, snapshot
 from civicgrid.cases import timeline as case_timeline
 from civicgrid.cases.models import Case, CaseParty
 from civicgrid.cases.parties import clean_parties, party_row
-from civicgrid.cases.services import can_act, do_urge
+from civicgrid.cases.services import can_act, do_urge, next_serial
 from civicgrid.core.deadlines import LOCAL_TZ
 from civicgrid.core.errors import NotPermitted, ServiceError
 from civicgrid.core.personal_data import can_reveal
@@ -32,7 +32,7 @@ from civicgrid.events.intake import resolve_place
 from . import routes
 from .choices import GROUP_VISIT_SIZE, Route, VisitAction, VisitorRole, VisitStatus
 from .error_codes import DeskErrorCode
-from .models import Visit, VisitEntry, VisitParty, VisitRouting, VisitSequence
+from .models import Visit, VisitEntry, VisitParty, VisitRouting
 
 VIEW = "desk.view_visit"
 ADD = "desk.add_visit"
@@ -130,19 +130,13 @@ def _received_at(value) -> dt.datetime:
     return value
 
 
+# Visit numbers are drawn from the kernel's numbering (one sequence per prefix, row-locked).
+VISIT_SEQUENCE = "desk_visit"
+
+
 def _next_number(area, at: dt.datetime) -> str:
     prefix = f"LF{area.code[:6]}{at.astimezone(LOCAL_TZ):%Y%m%d}"
-    for attempt in range(2):
-        try:
-            with transaction.atomic():
-                seq, _created = VisitSequence.objects.select_for_update().get_or_create(prefix=prefix)
-                seq.last_value += 1
-                seq.save(update_fields=["last_value"])
-                return f"{prefix}{seq.last_value:04d}"
-        except IntegrityError:  # another registration created the row first: lock it and count on
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+    return f"{prefix}{next_serial(VISIT_SEQUENCE, prefix):04d}"
 
 
 def _entry(visit: Visit, action: str, actor, now, note: str = "", data: dict | None = None) -> VisitEntry:

@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from civicgrid.desk.models import Visit, VisitSequence
+from civicgrid.cases.models import CaseNumberSequence
+from civicgrid.desk.models import Visit
 from civicgrid.desk.services import do_register_visit
 from tests.threads import require_shared_database
 from tests.world import NAMES
@@ -58,7 +59,7 @@ def test_numbers_unique_under_concurrency(threaded_world):
     assert errors == []
     numbers = sorted(Visit.objects.values_list("number", flat=True))
     assert len(numbers) == len(set(numbers)) == 6
-    assert VisitSequence.objects.get().last_value == 6
+    assert CaseNumberSequence.objects.get(kind="desk_visit").last_value == 6
 
 
 def test_same_key_at_once_gives_one_visit(threaded_world):
