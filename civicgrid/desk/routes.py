@@ -158,7 +158,7 @@ def open_case(route: str, visit, *, actor, parties: list[dict], options: dict, p
         else:
             kwargs["opened_at"] = visit.received_at  # the party came then: the clocks run from it
         result = dispute_services.do_register_dispute(**kwargs)
-        return Opened(getattr(result, "case", result), getattr(result, "query_code", "") or "")
+        return Opened(result)  # a dispute gives the visitor no query code
     if route == Route.PETITION:
         channel = petition_choices.Channel.VISIT.value
         kwargs = {
@@ -178,7 +178,7 @@ def open_case(route: str, visit, *, actor, parties: list[dict], options: dict, p
             # through the visit (its routings and both cases' timelines).
             kwargs["related_case"] = previous_case
         result = petition_services.do_register_petition(**kwargs)
-        return Opened(getattr(result, "case", result), getattr(result, "query_code", "") or "")
+        return Opened(result, result.query_code)  # shown once on the receipt
     visitor = _first_visitor(parties)
     located = visit.lon is not None and visit.lat is not None
     result = report_event(
